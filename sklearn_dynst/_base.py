@@ -1,0 +1,343 @@
+"""Machinery shared by the package's neural forecasters.
+
+:class:`BaseSensorForecaster` validates data, brings it to the token layout,
+builds the :class:`~sklearn_dynst._network.ForecastNetwork` and its
+:class:`~sklearn_dynst._net.ForecastNet`, trains it reproducibly, and predicts
+in original units and in the layout of the ``y`` given to ``fit``. Method
+estimators (DynST, Dyna-Pruner) subclass it and add their own training
+policies as skorch callbacks.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
+
+from ._layouts import from_tokens, take_sensors, to_tokens
+from ._net import ChronologicalSplit, ForecastNet, MaskedMSELoss, \
+    resolve_device
+from ._network import ForecastNetwork
+from ._scaling import Standardizer, fit_standardizer
+from ._validation import check_adjacency, check_chronological, \
+    check_coverage, check_n_samples, check_sensor_array, get_sensor_names
+from .backbones import BACKBONES, make_backbone
+
+__all__ = ["BaseSensorForecaster"]
+
+SAMPLE_INDEX = "sample_index"
+
+
+class BaseSensorForecaster(RegressorMixin, BaseEstimator):
+    """Base class of the neural sensor forecasters (not for direct use)."""
+
+    _parameter_constraints = {
+        "backbone": [StrOptions(set(BACKBONES)), type],
+        "backbone_params": [dict, None],
+        "adjacency": ["array-like", "sparse matrix", None],
+        "patch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "residual": ["boolean", StrOptions({"auto"})],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    # ------------------------------------------------------------------ data
+    def _check_sensor_names(self, X, *, reset):
+        names = get_sensor_names(X)
+        if reset:
+            if names is None:
+                self.__dict__.pop("feature_names_in_", None)
+            else:
+                self.feature_names_in_ = names
+            return
+        fitted = getattr(self, "feature_names_in_", None)
+        if names is None or fitted is None:
+            if (names is None) != (fitted is None) and (
+                    names is not None or hasattr(X, "columns")
+                    or fitted is not None):
+                what = ("X does not have valid feature names, but "
+                        f"{type(self).__name__} was fitted with feature names"
+                        if names is None else
+                        f"X has feature names, but {type(self).__name__} was "
+                        "fitted without feature names")
+                warnings.warn(what, UserWarning, stacklevel=3)
+            return
+        kept = fitted[self.support_]
+        if not (np.array_equal(names, fitted) or np.array_equal(names, kept)):
+            raise ValueError(
+                "The feature names should match those that were passed during "
+                "fit (all sensors, or the kept sensors in the same order). "
+                f"Unexpected: {sorted(set(names) - set(fitted))[:5]}; "
+                f"missing: {sorted(set(kept) - set(names))[:5]}."
+            )
+
+    def _validate_fit_data(self, X, y):
+        """Check ``X`` and ``y`` for fit; return their token layouts."""
+        if hasattr(X, "index"):
+            check_chronological(X.index, name="X")
+        self._check_sensor_names(X, reset=True)
+        X_arr, x_layout = check_sensor_array(X, patch_size=self.patch_size)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the "
+                "target y is None."
+            )
+        y_arr = np.asarray(y) if not hasattr(y, "columns") else y
+        target_shape = np.shape(y_arr)[1:]
+        if np.ndim(y_arr) == 1:
+            y_arr = np.reshape(y_arr, (-1, 1))
+        y_arr, y_layout = check_sensor_array(y_arr, name="y",
+                                             patch_size=self.patch_size)
+        check_n_samples(X_arr, y_arr)
+        X_tokens, y_tokens = to_tokens(X_arr, x_layout), to_tokens(y_arr,
+                                                                   y_layout)
+        check_coverage(X_tokens, name="X")
+        check_coverage(y_tokens, name="y")
+        self.n_features_in_ = x_layout.n_sensors
+        self.input_layout_ = x_layout
+        self.target_layout_ = y_layout
+        self.target_shape_ = target_shape
+        return X_tokens, y_tokens
+
+    def _validate_predict_data(self, X):
+        """Check ``X`` after fit (all sensors, or the kept ones)."""
+        check_is_fitted(self)
+        self._check_sensor_names(X, reset=False)
+        X_arr, layout = check_sensor_array(X, patch_size=self.patch_size)
+        n_kept = int(np.sum(self.support_))
+        if layout.n_sensors not in (self.n_features_in_, n_kept):
+            raise ValueError(
+                f"X has {layout.n_sensors} features, but {type(self).__name__}"
+                f" is expecting {self.n_features_in_} features as input (one "
+                f"per sensor; X holding only the {n_kept} kept sensors is "
+                "accepted too)."
+            )
+        fitted = self.input_layout_
+        expected = fitted.sample_shape(layout.n_sensors)
+        if layout.ndim != fitted.ndim or X_arr.shape[1:] != expected:
+            raise ValueError(
+                f"X must have samples of shape {expected} {fitted.axes}, as "
+                f"in fit; got samples of shape {X_arr.shape[1:]}."
+            )
+        tokens = to_tokens(X_arr, layout)
+        check_coverage(tokens, name="X", check_sensors=False)
+        return tokens, layout
+
+    # --------------------------------------------------------------- network
+    def _residual(self, x_layout, y_layout):
+        compatible = (x_layout.n_sensors == y_layout.n_sensors
+                      and x_layout.n_values == y_layout.n_values)
+        if self.residual is True and not compatible:
+            raise ValueError(
+                "residual=True forecasts the change from the last observed "
+                "value, which needs y to hold the same sensors and values per "
+                f"step as X; got X with {x_layout.n_sensors} sensors x "
+                f"{x_layout.n_values} values and y with {y_layout.n_sensors} "
+                f"x {y_layout.n_values}. Use residual='auto' or False."
+            )
+        return bool(self.residual) and compatible
+
+    def _make_module(self, X_tokens, y_tokens, sensor_index=None):
+        """Build the forecasting network for data in token layout."""
+        _, n_sensors, n_steps, n_values = X_tokens.shape
+        _, n_outputs, horizon, out_values = y_tokens.shape
+        adjacency = None
+        if self.adjacency is not None:
+            adjacency = torch.as_tensor(
+                check_adjacency(self.adjacency, n_sensors), dtype=torch.float32)
+        problem = {
+            "n_sensors": n_sensors, "in_features": n_steps * 2 * n_values,
+            "n_outputs": n_outputs, "out_features": horizon * out_values,
+            "n_steps": n_steps, "in_channels": 2 * n_values,
+            "horizon": horizon, "out_channels": out_values,
+            "adjacency": adjacency, "patch_size": self.patch_size,
+        }
+        backbone = make_backbone(self.backbone, problem, self.backbone_params)
+        return ForecastNetwork(
+            backbone,
+            Standardizer(*fit_standardizer(X_tokens)),
+            Standardizer(*fit_standardizer(y_tokens)),
+            horizon,
+            sensor_index=sensor_index,
+            residual=self._residual(self.input_layout_, self.target_layout_),
+        )
+
+    def _make_net(self, module, callbacks=()):
+        """Wrap ``module`` in a :class:`ForecastNet` with our defaults."""
+        split = None
+        callbacks = list(callbacks) + [
+            ("clip", GradientNormClipping(gradient_clip_value=5.0))]
+        if self.validation_fraction is not None:
+            gap = self.target_layout_.n_steps - 1
+            split = ChronologicalSplit(self.validation_fraction, gap=gap)
+            if self.patience is not None:
+                callbacks.append(("early_stopping", EarlyStopping(
+                    monitor="valid_loss", patience=self.patience,
+                    load_best=True)))
+        if self.verbose >= 2:
+            callbacks.append(("progress", ProgressBar()))
+        return ForecastNet(
+            module=module,
+            criterion=MaskedMSELoss,
+            optimizer=torch.optim.AdamW,
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train__shuffle=True,
+            train_split=split,
+            callbacks=callbacks,
+            device=resolve_device(self.device),
+            verbose=int(self.verbose),
+        )
+
+    def _fit_net(self, X_tokens, y_tokens, sensor_index=None, callbacks=()):
+        """Train a fresh network; return the fitted :class:`ForecastNet`.
+
+        Weight initialisation, shuffling and dropout draw from torch's global
+        generator inside :func:`torch.random.fork_rng`, seeded from
+        ``random_state``: results are reproducible and the caller's global
+        random state is left untouched.
+        """
+        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        device = resolve_device(self.device)
+        cuda = [torch.cuda.current_device()] if str(device).startswith(
+            "cuda") else []
+        X_dict = {"x": np.ascontiguousarray(X_tokens, dtype=np.float32),
+                  SAMPLE_INDEX: np.arange(len(X_tokens))}
+        y_arr = np.ascontiguousarray(y_tokens, dtype=np.float32)
+        with torch.random.fork_rng(devices=cuda):
+            torch.manual_seed(seed)
+            module = self._make_module(X_tokens, y_tokens, sensor_index)
+            net = self._make_net(module, callbacks)
+            net.fit(X_dict, y_arr)
+        return net
+
+    def _record_history(self, net):
+        """Per-epoch history without the per-batch details."""
+        n_kept = int(np.sum(self.support_))
+        history = []
+        for row in net.history:
+            entry = {k: v for k, v in row.items() if k != "batches"}
+            entry.setdefault("n_active_sensors", n_kept)
+            entry.setdefault("sparsity", 1.0 - n_kept / self.n_features_in_)
+            history.append(entry)
+        return history
+
+    # --------------------------------------------------------------- predict
+    def _forecast_tokens(self, tokens):
+        """Forecast in token layout and original units, in batches."""
+        net = self.net_
+        dataset = net.get_dataset(
+            {"x": np.ascontiguousarray(tokens, dtype=np.float32)})
+        iterator = net.get_iterator(dataset, training=False)
+        if self.verbose >= 2:
+            from tqdm.auto import tqdm
+
+            iterator = tqdm(iterator, desc="predict", unit="batch")
+        module = net.module_
+        outputs = []
+        net._set_training(False)
+        with torch.no_grad():
+            for batch in iterator:
+                out = module.inverse_transform(net.evaluation_step(batch))
+                outputs.append(out.cpu().numpy())
+        return np.concatenate(outputs).astype(np.float64)
+
+    def predict(self, X):
+        """Forecast every sensor.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame
+            Same layout as in ``fit``, with all sensors or only the kept
+            ones (``support_``); only the kept sensors are computed on.
+
+        Returns
+        -------
+        y_pred : ndarray
+            Shaped like the ``y`` given to ``fit`` (all sensors, all
+            horizons), in original units.
+        """
+        tokens, _ = self._validate_predict_data(X)
+        out = from_tokens(self._forecast_tokens(tokens), self.target_layout_)
+        return out.reshape((len(out),) + tuple(self.target_shape_))
+
+    def score(self, X, y, sample_weight=None):
+        """R^2 over the finite truths, averaged over output columns.
+
+        Each (sensor, horizon, channel) column gets its own R^2 over the
+        samples where its truth is observed, as scikit-learn does for
+        multi-output targets; columns without variance are left out.
+
+        Parameters
+        ----------
+        X : array-like
+            Input windows.
+        y : array-like
+            True targets, shaped like the ``y`` given to ``fit``; NaN for
+            missing truths.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        y_pred = self.predict(X).reshape(len(X) if not hasattr(X, "shape")
+                                         else X.shape[0], -1)
+        y_true = np.asarray(y, dtype=float).reshape(y_pred.shape)
+        weight = np.ones(len(y_true)) if sample_weight is None else \
+            np.asarray(sample_weight, dtype=float)
+        mask = np.isfinite(y_true) * weight[:, None]
+        truth = np.where(mask > 0, y_true, 0.0)
+        mean = (mask * truth).sum(0) / np.maximum(mask.sum(0), 1e-12)
+        total = (mask * (truth - mean) ** 2).sum(0)
+        residual = (mask * (truth - y_pred) ** 2).sum(0)
+        valid = total > 0
+        if not valid.any():
+            return float("nan")
+        return float(np.mean(1.0 - residual[valid] / total[valid]))
+
+    def transform(self, X):
+        """Keep only the kept sensors of ``X`` (sensor axis only).
+
+        Parameters
+        ----------
+        X : array-like
+            All sensors, in the layout given to ``fit``.
+
+        Returns
+        -------
+        X_kept : ndarray
+            Grid data come back patchified: ``(n_samples, n_steps, n_kept,
+            n_channels * patch_size ** 2)``.
+        """
+        check_is_fitted(self)
+        X_arr, layout = check_sensor_array(X, patch_size=self.patch_size)
+        if layout.n_sensors != self.n_features_in_:
+            raise ValueError(
+                f"X has {layout.n_sensors} features, but "
+                f"{type(self).__name__} is expecting {self.n_features_in_} "
+                "features as input."
+            )
+        return take_sensors(X_arr, layout, np.flatnonzero(self.support_))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.regressor_tags.poor_score = True
+        tags.target_tags.multi_output = True
+        tags.non_deterministic = self.random_state is None
+        return tags

@@ -1,0 +1,175 @@
+"""skorch integration shared by every estimator of the package.
+
+* :class:`ForecastNet`: a ``skorch.NeuralNet`` whose loss is the masked MSE in
+  standardised units, and whose training and validation steps hand the
+  per-sample losses (and the samples' positions) to the callbacks, through
+  ``on_batch_end(net, batch, training, loss, y_pred, sample_loss,
+  sample_index)``. A callback may also set per-sample loss weights with
+  :meth:`ForecastNet.set_sample_weight` (sample pruning uses this).
+* :class:`ChronologicalSplit`: internal validation on the *last* rows.
+* :func:`resolve_device`: ``"auto"`` -> CUDA when available, else CPU.
+"""
+
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.dataset import unpack_data
+from skorch.utils import to_tensor
+from torch import nn
+from torch.utils.data import Subset
+
+from ._windows import chronological_split
+from .metrics._torch import masked_squared_error, reduce_sample_losses
+
+__all__ = ["ForecastNet", "ChronologicalSplit", "MaskedMSELoss",
+           "resolve_device"]
+
+SAMPLE_INDEX = "sample_index"
+
+
+def resolve_device(device):
+    """Resolve ``"auto"`` to ``"cuda"`` when a GPU is available, else ``"cpu"``.
+
+    Examples
+    --------
+    >>> from sklearn_dynst._net import resolve_device
+    >>> resolve_device("cpu")
+    'cpu'
+    """
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+class MaskedMSELoss(nn.Module):
+    """Mean squared error over the finite entries of the target.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_dynst._net import MaskedMSELoss
+    >>> MaskedMSELoss()(torch.tensor([[1.0, 5.0]]),
+    ...                 torch.tensor([[3.0, float("nan")]]))
+    tensor(4.)
+    """
+
+    def forward(self, y_pred, y_true):
+        return reduce_sample_losses(*masked_squared_error(y_pred, y_true))
+
+
+class ChronologicalSplit:
+    """skorch ``train_split`` that validates on the last rows.
+
+    skorch's default ``ValidSplit`` holds out a stratified or random 20%,
+    which for time-ordered samples validates on the past and leaks the
+    future into training. This split keeps the order: the first rows train,
+    ``gap`` rows are dropped, the last ``fraction`` of rows validate.
+
+    Parameters
+    ----------
+    fraction : float in (0, 1)
+        Share of the rows used for validation.
+    gap : int, default=0
+        Rows dropped between training and validation rows (the forecast
+        horizon, so that no training target overlaps a validation input).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skorch.dataset import Dataset
+    >>> from sklearn_dynst._net import ChronologicalSplit
+    >>> train, valid = ChronologicalSplit(0.2)(Dataset(np.zeros((10, 2))))
+    >>> list(train.indices), list(valid.indices)
+    ([0, 1, 2, 3, 4, 5, 6, 7], [8, 9])
+    """
+
+    def __init__(self, fraction, gap=0):
+        self.fraction = fraction
+        self.gap = gap
+
+    def __call__(self, dataset, y=None, **fit_params):
+        train, valid = chronological_split(len(dataset), self.fraction,
+                                           gap=self.gap)
+        return Subset(dataset, train), Subset(dataset, valid)
+
+    def __repr__(self):
+        return f"ChronologicalSplit(fraction={self.fraction}, gap={self.gap})"
+
+
+class ForecastNet(NeuralNet):
+    """``NeuralNet`` with the package's masked loss and per-sample losses.
+
+    The module is a :class:`~sklearn_dynst._network.ForecastNetwork` (or any
+    module with ``scale_target``); ``X`` is a dict ``{"x": ..., "sample_index":
+    ...}`` whose ``sample_index`` key is not passed to the module but lets
+    callbacks know which samples a batch holds. Targets are raw; they are
+    standardised by the module before the loss.
+
+    The loss of a batch is the MSE over its observed targets, each sample
+    weighted by the weight set through :meth:`set_sample_weight` (1 by
+    default).
+    """
+
+    def initialize(self):
+        self.sample_weight_ = None
+        return super().initialize()
+
+    def set_sample_weight(self, weight):
+        """Set per-sample loss weights, indexed by ``sample_index``.
+
+        Parameters
+        ----------
+        weight : array-like of shape (n_samples,) or None
+            None restores equal weights.
+        """
+        self.sample_weight_ = None if weight is None else torch.as_tensor(
+            np.asarray(weight), dtype=torch.float32)
+
+    def infer(self, x, **fit_params):
+        x = to_tensor(x, device=self.device)
+        if isinstance(x, Mapping):
+            x = {k: v for k, v in x.items() if k != SAMPLE_INDEX}
+            return self.module_(**x, **fit_params)
+        return self.module_(x, **fit_params)
+
+    def get_sample_losses(self, y_pred, y_true):
+        """Per-sample squared-error sums and observed counts (scaled units)."""
+        y_true = to_tensor(y_true, device=self.device)
+        return masked_squared_error(y_pred, self.module_.scale_target(y_true))
+
+    def _sample_weight(self, X, training):
+        if not training or self.sample_weight_ is None \
+                or not isinstance(X, Mapping) or SAMPLE_INDEX not in X:
+            return None
+        index = torch.as_tensor(X[SAMPLE_INDEX]).cpu()
+        return self.sample_weight_[index].to(self.device)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        total, count = self.get_sample_losses(y_pred, y_true)
+        return reduce_sample_losses(total, count,
+                                    self._sample_weight(X, training))
+
+    def _step(self, batch, training, **fit_params):
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        total, count = self.get_sample_losses(y_pred, yi)
+        weight = self._sample_weight(Xi, training)
+        step = {"loss": reduce_sample_losses(total, count, weight),
+                "y_pred": y_pred,
+                "sample_loss": (total / count.clamp_min(1.0)).detach()}
+        if isinstance(Xi, Mapping) and SAMPLE_INDEX in Xi:
+            step[SAMPLE_INDEX] = Xi[SAMPLE_INDEX]
+        return step
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        step = self._step(batch, True, **fit_params)
+        step["loss"].backward()
+        return step
+
+    def validation_step(self, batch, **fit_params):
+        self._set_training(False)
+        with torch.no_grad():
+            return self._step(batch, False, **fit_params)

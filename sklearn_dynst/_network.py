@@ -1,0 +1,111 @@
+"""The forecasting network: scaling, missing-data flags, backbone, residual."""
+
+import torch
+from torch import nn
+
+__all__ = ["ForecastNetwork"]
+
+
+def last_observed(x, observed):
+    """Last observed value along the steps axis, and whether there is one.
+
+    Parameters
+    ----------
+    x : Tensor of shape (batch, n_sensors, n_steps, n_values)
+    observed : bool Tensor of the same shape
+
+    Returns
+    -------
+    value : Tensor of shape (batch, n_sensors, n_values)
+        The value at the last observed step (0 where there is none).
+    found : bool Tensor of shape (batch, n_sensors, n_values)
+    """
+    steps = torch.arange(x.shape[2], device=x.device)[None, None, :, None]
+    position = torch.where(observed, steps, -1).amax(dim=2)
+    found = position >= 0
+    value = torch.gather(torch.nan_to_num(x), 2,
+                         position.clamp_min(0).unsqueeze(2)).squeeze(2)
+    return torch.where(found, value, 0.0), found
+
+
+class ForecastNetwork(nn.Module):
+    """Map raw sensor windows to standardised forecasts of every sensor.
+
+    1. Keep the sensors in ``sensor_index`` (input holding all
+       ``n_sensors`` sensors) or take the input as already restricted to
+       them (a deployed model: the other sensors are never read).
+    2. Standardise with the training statistics; replace missing readings
+       (NaN) by 0 (the training mean) and append an observed flag per value,
+       so the network knows what it did not see.
+    3. Stream-morph each sensor's window into one token and run the
+       backbone, which forecasts every output sensor.
+    4. Optionally add the last observed value of each kept sensor
+       (residual forecasting: the backbone learns the change).
+
+    The output is in the target's standardised units;
+    :meth:`inverse_transform` maps it back to original units.
+
+    Parameters
+    ----------
+    backbone : nn.Module
+        Obeys the backbone contract (see :mod:`sklearn_dynst.backbones`).
+    input_scaler, target_scaler : Standardizer
+        Statistics of the inputs ``(n_sensors, n_values)`` and targets
+        ``(n_outputs, out_values)``.
+    horizon : int
+        Forecast steps.
+    sensor_index : Tensor of int, default=None
+        Sorted indices of the kept sensors; all when None.
+    residual : bool, default=True
+        Forecast the change from the last observed value. Needs inputs and
+        targets to be the same sensors with the same values per step.
+    """
+
+    def __init__(self, backbone, input_scaler, target_scaler, horizon,
+                 sensor_index=None, residual=True):
+        super().__init__()
+        n_sensors = input_scaler.mean.shape[0]
+        if sensor_index is None:
+            sensor_index = torch.arange(n_sensors)
+        self.backbone = backbone
+        self.input_scaler = input_scaler
+        self.target_scaler = target_scaler
+        self.horizon = horizon
+        self.n_sensors = n_sensors
+        self.residual = residual
+        self.register_buffer("sensor_index",
+                             torch.as_tensor(sensor_index, dtype=torch.long))
+
+    @property
+    def n_kept(self):
+        return int(self.sensor_index.numel())
+
+    def forward(self, x):
+        """Forecast from ``x`` of shape (batch, n_sensors or n_kept, n_steps, n_values)."""
+        index = self.sensor_index
+        if x.shape[1] == self.n_sensors and self.n_kept < self.n_sensors:
+            x = x.index_select(1, index)
+        elif x.shape[1] != self.n_kept:
+            raise ValueError(
+                f"x must hold all {self.n_sensors} sensors or the "
+                f"{self.n_kept} kept ones; got {x.shape[1]}."
+            )
+        observed = torch.isfinite(x)
+        z = torch.where(observed, self.input_scaler.transform(x, index), 0.0)
+        tokens = torch.cat([z, observed.to(z.dtype)], dim=-1).flatten(2)
+        out = self.backbone(tokens, index)
+        out = out.reshape(x.shape[0], out.shape[1], self.horizon, -1)
+        if self.residual:
+            last, found = last_observed(x, observed)
+            base = self.target_scaler.transform(last.unsqueeze(2), index)
+            base = torch.where(found.unsqueeze(2), base, 0.0)
+            out = out.index_add(1, index, base.expand(-1, -1, self.horizon, -1))
+        return out
+
+    def scale_target(self, y):
+        """Standardise targets ``y`` (batch, n_outputs, horizon, out_values)."""
+        return self.target_scaler.transform(y)
+
+    def inverse_transform(self, out):
+        """Map standardised forecasts back to original units."""
+        return self.target_scaler.inverse_transform(out)

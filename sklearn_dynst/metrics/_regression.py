@@ -1,0 +1,158 @@
+"""Masked regression metrics on NumPy arrays, in original units."""
+
+import warnings
+
+import numpy as np
+
+from .._validation import check_sensor_array
+from ..exceptions import EmptyMaskWarning
+
+__all__ = ["masked_mae", "masked_mse", "masked_rmse"]
+
+
+def _observed_errors(y_true, y_pred, null_value):
+    """Errors and the mask of observed truths, both as float arrays."""
+    y_true, _ = check_sensor_array(y_true, name="y_true", patch_size=1)
+    y_pred = np.asarray(y_pred, dtype=float).reshape(np.shape(y_pred))
+    if y_pred.shape != y_true.shape:
+        raise ValueError(
+            f"y_pred must have the shape of y_true {y_true.shape}; got "
+            f"{y_pred.shape}."
+        )
+    mask = np.isfinite(y_true)
+    if null_value is not None:
+        mask &= y_true != null_value
+    if not np.isfinite(y_pred[mask]).all():
+        raise ValueError(
+            "y_pred must be finite wherever y_true is observed; got "
+            f"{int((~np.isfinite(y_pred[mask])).sum())} non-finite value(s)."
+        )
+    errors = np.where(mask, y_pred - np.where(mask, y_true, 0.0), 0.0)
+    return errors, mask
+
+
+def _masked_mean(values, mask, per_horizon):
+    """Mean of ``values`` over ``mask``: overall, or per horizon (axis 1)."""
+    if per_horizon:
+        if values.ndim < 3:
+            raise ValueError(
+                "per_horizon=True needs windowed targets (n_samples, horizon, "
+                f"...); got an array of shape {values.shape}."
+            )
+        axes = (0,) + tuple(range(2, values.ndim))
+        total, count = values.sum(axis=axes), mask.sum(axis=axes)
+    else:
+        total, count = values.sum(), mask.sum()
+    if np.any(count == 0):
+        warnings.warn(
+            "No observed truth to average over (every value is NaN or "
+            "null_value) for at least one horizon; returning NaN there.",
+            EmptyMaskWarning, stacklevel=3)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+    return mean if per_horizon else float(mean)
+
+
+def masked_mae(y_true, y_pred, *, null_value=None, per_horizon=False):
+    """Mean absolute error over the observed truths.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples, horizon, n_sensors[, n_channels]) or (n_samples, n_sensors)
+        True values; NaN (and ``null_value``, when given) mark missing
+        readings that are left out.
+    y_pred : array-like of the same shape
+        Forecast values.
+    null_value : float, default=None
+        A reading that means "missing", e.g. ``0`` for traffic speeds.
+    per_horizon : bool, default=False
+        If True, return one value per forecast step (axis 1).
+
+    Returns
+    -------
+    mae : float or ndarray of shape (horizon,)
+        NaN, with an :class:`~sklearn_dynst.exceptions.EmptyMaskWarning`,
+        where no truth is observed.
+
+    See Also
+    --------
+    masked_rmse : Root mean squared error over the observed truths.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dynst.metrics import masked_mae
+    >>> y_true = np.array([[[1.0, np.nan], [0.0, 4.0]]])
+    >>> y_pred = np.array([[[2.0, 9.0], [1.0, 1.0]]])
+    >>> masked_mae(y_true, y_pred)
+    1.666...
+    >>> masked_mae(y_true, y_pred, null_value=0.0, per_horizon=True)
+    array([1., 3.])
+    """
+    errors, mask = _observed_errors(y_true, y_pred, null_value)
+    return _masked_mean(np.abs(errors), mask, per_horizon)
+
+
+def masked_mse(y_true, y_pred, *, null_value=None, per_horizon=False):
+    """Mean squared error over the observed truths.
+
+    Parameters
+    ----------
+    y_true : array-like
+        True values; NaN (and ``null_value``) are left out.
+    y_pred : array-like of the same shape
+        Forecast values.
+    null_value : float, default=None
+        A reading that means "missing".
+    per_horizon : bool, default=False
+        If True, return one value per forecast step (axis 1).
+
+    Returns
+    -------
+    mse : float or ndarray of shape (horizon,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dynst.metrics import masked_mse
+    >>> masked_mse(np.array([[1.0, np.nan]]), np.array([[3.0, 0.0]]))
+    4.0
+    """
+    errors, mask = _observed_errors(y_true, y_pred, null_value)
+    return _masked_mean(errors**2, mask, per_horizon)
+
+
+def masked_rmse(y_true, y_pred, *, null_value=None, per_horizon=False):
+    """Root mean squared error over the observed truths.
+
+    The root is taken after averaging over all observed values (per horizon
+    when asked), as forecasting benchmarks report it.
+
+    Parameters
+    ----------
+    y_true : array-like
+        True values; NaN (and ``null_value``) are left out.
+    y_pred : array-like of the same shape
+        Forecast values.
+    null_value : float, default=None
+        A reading that means "missing", e.g. ``0`` for traffic speeds.
+    per_horizon : bool, default=False
+        If True, return one value per forecast step (axis 1).
+
+    Returns
+    -------
+    rmse : float or ndarray of shape (horizon,)
+
+    See Also
+    --------
+    masked_mae : Mean absolute error over the observed truths.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dynst.metrics import masked_rmse
+    >>> masked_rmse(np.array([[1.0, 2.0]]), np.array([[4.0, 6.0]]))
+    3.535...
+    """
+    return np.sqrt(masked_mse(y_true, y_pred, null_value=null_value,
+                              per_horizon=per_horizon))
