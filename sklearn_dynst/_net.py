@@ -1,7 +1,7 @@
 """skorch integration shared by every estimator of the package.
 
-* :class:`ForecastNet`: a ``skorch.NeuralNet`` whose loss is the masked MSE in
-  standardised units, and whose training and validation steps hand the
+* :class:`ForecastNet`: a ``skorch.NeuralNet`` whose loss is a masked loss
+  (:class:`MaskedLoss`) in standardised units, and whose training and validation steps hand the
   per-sample losses (and the samples' positions) to the callbacks, through
   ``on_batch_end(net, batch, training, loss, y_pred, sample_loss,
   sample_index)``. A callback may also set per-sample loss weights with
@@ -21,9 +21,9 @@ from torch import nn
 from torch.utils.data import Subset
 
 from ._windows import chronological_split
-from .metrics._torch import masked_squared_error, reduce_sample_losses
+from .metrics._torch import LOSSES, masked_error, reduce_sample_losses
 
-__all__ = ["ForecastNet", "ChronologicalSplit", "MaskedMSELoss",
+__all__ = ["ForecastNet", "ChronologicalSplit", "MaskedLoss",
            "resolve_device"]
 
 SAMPLE_INDEX = "sample_index"
@@ -43,20 +43,35 @@ def resolve_device(device):
     return device
 
 
-class MaskedMSELoss(nn.Module):
-    """Mean squared error over the finite entries of the target.
+class MaskedLoss(nn.Module):
+    """Mean pointwise loss over the finite entries of the target.
+
+    Parameters
+    ----------
+    loss : {"mae", "mse", "huber"}, default="mae"
+        Pointwise loss, see :func:`~sklearn_dynst.metrics._torch.masked_error`.
 
     Examples
     --------
     >>> import torch
-    >>> from sklearn_dynst._net import MaskedMSELoss
-    >>> MaskedMSELoss()(torch.tensor([[1.0, 5.0]]),
-    ...                 torch.tensor([[3.0, float("nan")]]))
+    >>> from sklearn_dynst._net import MaskedLoss
+    >>> MaskedLoss("mse")(torch.tensor([[1.0, 5.0]]),
+    ...                   torch.tensor([[3.0, float("nan")]]))
     tensor(4.)
     """
 
+    def __init__(self, loss="mae"):
+        super().__init__()
+        if loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}; got {loss!r}.")
+        self.loss = loss
+
+    def sample_losses(self, y_pred, y_true):
+        """Per-sample loss sums and observed counts."""
+        return masked_error(y_pred, y_true, self.loss)
+
     def forward(self, y_pred, y_true):
-        return reduce_sample_losses(*masked_squared_error(y_pred, y_true))
+        return reduce_sample_losses(*self.sample_losses(y_pred, y_true))
 
 
 class ChronologicalSplit:
@@ -81,7 +96,7 @@ class ChronologicalSplit:
     >>> from skorch.dataset import Dataset
     >>> from sklearn_dynst._net import ChronologicalSplit
     >>> train, valid = ChronologicalSplit(0.2)(Dataset(np.zeros((10, 2))))
-    >>> list(train.indices), list(valid.indices)
+    >>> train.indices.tolist(), valid.indices.tolist()
     ([0, 1, 2, 3, 4, 5, 6, 7], [8, 9])
     """
 
@@ -107,7 +122,8 @@ class ForecastNet(NeuralNet):
     callbacks know which samples a batch holds. Targets are raw; they are
     standardised by the module before the loss.
 
-    The loss of a batch is the MSE over its observed targets, each sample
+    The loss of a batch is the criterion's mean over its observed targets,
+    each sample
     weighted by the weight set through :meth:`set_sample_weight` (1 by
     default).
     """
@@ -135,9 +151,10 @@ class ForecastNet(NeuralNet):
         return self.module_(x, **fit_params)
 
     def get_sample_losses(self, y_pred, y_true):
-        """Per-sample squared-error sums and observed counts (scaled units)."""
+        """Per-sample loss sums and observed counts, in standardised units."""
         y_true = to_tensor(y_true, device=self.device)
-        return masked_squared_error(y_pred, self.module_.scale_target(y_true))
+        return self.criterion_.sample_losses(
+            y_pred, self.module_.scale_target(y_true))
 
     def _sample_weight(self, X, training):
         if not training or self.sample_weight_ is None \

@@ -1,34 +1,57 @@
 """The masked training loss, in torch: the one place every method reuses."""
 
 import torch
+from torch.nn import functional
 
-__all__ = ["masked_squared_error", "reduce_sample_losses"]
+__all__ = ["LOSSES", "masked_error", "reduce_sample_losses"]
+
+LOSSES = ("mae", "mse", "huber")
 
 
-def masked_squared_error(y_pred, y_true):
-    """Per-sample sum of squared errors over observed truths, and their count.
+def masked_error(y_pred, y_true, loss="mse"):
+    """Per-sample sum of a pointwise loss over observed truths, and the count.
 
     Parameters
     ----------
     y_pred : Tensor of shape (batch, ...)
     y_true : Tensor of the same shape; NaN marks a missing truth.
+    loss : {"mae", "mse", "huber"}, default="mse"
+        Absolute error, squared error, or Huber loss with ``delta=1`` (in
+        the units of the tensors, standardised ones in training).
 
     Returns
     -------
     total : Tensor of shape (batch,)
-        Sum of squared errors over the observed entries of each sample.
+        Sum of the pointwise loss over the observed entries of each sample.
     count : Tensor of shape (batch,)
         Number of observed entries of each sample.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_dynst.metrics._torch import masked_error
+    >>> masked_error(torch.tensor([[1.0, 2.0]]),
+    ...              torch.tensor([[3.0, float("nan")]]), "mae")
+    (tensor([2.]), tensor([1.]))
     """
     observed = torch.isfinite(y_true)
     error = torch.where(observed, y_pred - torch.nan_to_num(y_true), 0.0)
-    total = error.pow(2).flatten(1).sum(1)
+    if loss == "mae":
+        values = error.abs()
+    elif loss == "mse":
+        values = error.pow(2)
+    elif loss == "huber":
+        values = functional.huber_loss(error, torch.zeros_like(error),
+                                       reduction="none", delta=1.0)
+    else:
+        raise ValueError(f"loss must be one of {LOSSES}; got {loss!r}.")
+    total = values.flatten(1).sum(1)
     count = observed.flatten(1).sum(1).to(y_pred.dtype)
     return total, count
 
 
 def reduce_sample_losses(total, count, weight=None):
-    """Mean squared error over every observed entry of a batch.
+    """Mean loss over every observed entry of a batch.
 
     Each observed value counts once (samples with fewer observed truths weigh
     less), and ``weight`` scales each sample's contribution, e.g. the
@@ -37,12 +60,19 @@ def reduce_sample_losses(total, count, weight=None):
     Parameters
     ----------
     total, count : Tensor of shape (batch,)
-        As returned by :func:`masked_squared_error`.
+        As returned by :func:`masked_error`.
     weight : Tensor of shape (batch,), default=None
 
     Returns
     -------
     loss : scalar Tensor
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_dynst.metrics._torch import reduce_sample_losses
+    >>> reduce_sample_losses(torch.tensor([4.0, 2.0]), torch.tensor([2.0, 2.0]))
+    tensor(1.5000)
     """
     if weight is not None:
         total = total * weight
