@@ -8,33 +8,46 @@ estimators (DynST, Dyna-Pruner) subclass it and add their own training
 policies as skorch callbacks.
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
+from skorch.callbacks import EarlyStopping, GradientNormClipping, \
+    LRScheduler, ProgressBar
+from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from ._layouts import from_tokens, take_sensors, to_tokens
-from ._net import ChronologicalSplit, ForecastNet, MaskedMSELoss, \
+from ._net import ChronologicalSplit, ForecastNet, MaskedLoss, \
     resolve_device
 from ._network import ForecastNetwork
 from ._scaling import Standardizer, fit_standardizer
 from ._validation import check_adjacency, check_chronological, \
-    check_coverage, check_n_samples, check_sensor_array, get_sensor_names
+    check_coverage, check_n_samples, check_sensor_array, check_sensor_names
 from .backbones import BACKBONES, make_backbone
+from .metrics._torch import LOSSES
 
 __all__ = ["BaseSensorForecaster"]
 
 SAMPLE_INDEX = "sample_index"
 
 
-class BaseSensorForecaster(RegressorMixin, BaseEstimator):
-    """Base class of the neural sensor forecasters (not for direct use)."""
+def _as_float32(array):
+    """C-contiguous, writeable float32 (torch refuses read-only views)."""
+    return np.require(array, dtype=np.float32, requirements=["C", "W"])
+
+
+class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
+                           auto_wrap_output_keys=None):
+    """Base class of the neural sensor forecasters (not for direct use).
+
+    Besides ``fit``/``predict`` it is a transformer: ``transform`` keeps the
+    kept sensors of ``X``, so a fitted forecaster can feed its selection to
+    another estimator.
+    """
 
     _parameter_constraints = {
         "backbone": [StrOptions(set(BACKBONES)), type],
@@ -42,6 +55,7 @@ class BaseSensorForecaster(RegressorMixin, BaseEstimator):
         "adjacency": ["array-like", "sparse matrix", None],
         "patch_size": [Interval(Integral, 1, None, closed="left"), None],
         "residual": ["boolean", StrOptions({"auto"})],
+        "loss": [StrOptions(set(LOSSES))],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
@@ -54,40 +68,11 @@ class BaseSensorForecaster(RegressorMixin, BaseEstimator):
     }
 
     # ------------------------------------------------------------------ data
-    def _check_sensor_names(self, X, *, reset):
-        names = get_sensor_names(X)
-        if reset:
-            if names is None:
-                self.__dict__.pop("feature_names_in_", None)
-            else:
-                self.feature_names_in_ = names
-            return
-        fitted = getattr(self, "feature_names_in_", None)
-        if names is None or fitted is None:
-            if (names is None) != (fitted is None) and (
-                    names is not None or hasattr(X, "columns")
-                    or fitted is not None):
-                what = ("X does not have valid feature names, but "
-                        f"{type(self).__name__} was fitted with feature names"
-                        if names is None else
-                        f"X has feature names, but {type(self).__name__} was "
-                        "fitted without feature names")
-                warnings.warn(what, UserWarning, stacklevel=3)
-            return
-        kept = fitted[self.support_]
-        if not (np.array_equal(names, fitted) or np.array_equal(names, kept)):
-            raise ValueError(
-                "The feature names should match those that were passed during "
-                "fit (all sensors, or the kept sensors in the same order). "
-                f"Unexpected: {sorted(set(names) - set(fitted))[:5]}; "
-                f"missing: {sorted(set(kept) - set(names))[:5]}."
-            )
-
     def _validate_fit_data(self, X, y):
         """Check ``X`` and ``y`` for fit; return their token layouts."""
         if hasattr(X, "index"):
             check_chronological(X.index, name="X")
-        self._check_sensor_names(X, reset=True)
+        check_sensor_names(self, X, reset=True)
         X_arr, x_layout = check_sensor_array(X, patch_size=self.patch_size)
         if y is None:
             raise ValueError(
@@ -114,8 +99,10 @@ class BaseSensorForecaster(RegressorMixin, BaseEstimator):
     def _validate_predict_data(self, X):
         """Check ``X`` after fit (all sensors, or the kept ones)."""
         check_is_fitted(self)
-        self._check_sensor_names(X, reset=False)
+        check_sensor_names(self, X, reset=False, kept=self.support_)
         X_arr, layout = check_sensor_array(X, patch_size=self.patch_size)
+        fitted = self.input_layout_
+        patchified = fitted.is_grid and layout.ndim == 4
         n_kept = int(np.sum(self.support_))
         if layout.n_sensors not in (self.n_features_in_, n_kept):
             raise ValueError(
@@ -124,14 +111,18 @@ class BaseSensorForecaster(RegressorMixin, BaseEstimator):
                 f"per sensor; X holding only the {n_kept} kept sensors is "
                 "accepted too)."
             )
-        fitted = self.input_layout_
-        expected = fitted.sample_shape(layout.n_sensors)
-        if layout.ndim != fitted.ndim or X_arr.shape[1:] != expected:
+        if patchified:  # grid patches as returned by transform or patchify
+            expected = (fitted.n_steps, layout.n_sensors, fitted.n_values)
+        else:
+            expected = fitted.sample_shape(layout.n_sensors)
+        if (layout.ndim != fitted.ndim and not patchified) \
+                or X_arr.shape[1:] != expected:
             raise ValueError(
                 f"X must have samples of shape {expected} {fitted.axes}, as "
                 f"in fit; got samples of shape {X_arr.shape[1:]}."
             )
-        tokens = to_tokens(X_arr, layout)
+        tokens = X_arr.transpose(0, 2, 1, 3) if patchified else to_tokens(
+            X_arr, layout)
         check_coverage(tokens, name="X", check_sensors=False)
         return tokens, layout
 
@@ -183,6 +174,9 @@ class BaseSensorForecaster(RegressorMixin, BaseEstimator):
             gap = self.target_layout_.n_steps - 1
             split = ChronologicalSplit(self.validation_fraction, gap=gap)
             if self.patience is not None:
+                callbacks.append(("lr_scheduler", LRScheduler(
+                    ReduceLROnPlateau, monitor="valid_loss", factor=0.5,
+                    patience=max(1, self.patience // 4))))
                 callbacks.append(("early_stopping", EarlyStopping(
                     monitor="valid_loss", patience=self.patience,
                     load_best=True)))
@@ -190,7 +184,8 @@ class BaseSensorForecaster(RegressorMixin, BaseEstimator):
             callbacks.append(("progress", ProgressBar()))
         return ForecastNet(
             module=module,
-            criterion=MaskedMSELoss,
+            criterion=MaskedLoss,
+            criterion__loss=self.loss,
             optimizer=torch.optim.AdamW,
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
@@ -215,9 +210,9 @@ class BaseSensorForecaster(RegressorMixin, BaseEstimator):
         device = resolve_device(self.device)
         cuda = [torch.cuda.current_device()] if str(device).startswith(
             "cuda") else []
-        X_dict = {"x": np.ascontiguousarray(X_tokens, dtype=np.float32),
+        X_dict = {"x": _as_float32(X_tokens),
                   SAMPLE_INDEX: np.arange(len(X_tokens))}
-        y_arr = np.ascontiguousarray(y_tokens, dtype=np.float32)
+        y_arr = _as_float32(y_tokens)
         with torch.random.fork_rng(devices=cuda):
             torch.manual_seed(seed)
             module = self._make_module(X_tokens, y_tokens, sensor_index)
@@ -240,8 +235,7 @@ class BaseSensorForecaster(RegressorMixin, BaseEstimator):
     def _forecast_tokens(self, tokens):
         """Forecast in token layout and original units, in batches."""
         net = self.net_
-        dataset = net.get_dataset(
-            {"x": np.ascontiguousarray(tokens, dtype=np.float32)})
+        dataset = net.get_dataset({"x": _as_float32(tokens)})
         iterator = net.get_iterator(dataset, training=False)
         if self.verbose >= 2:
             from tqdm.auto import tqdm

@@ -143,6 +143,8 @@ def infer_layout(X, *, patch_size=None, name="X"):
         raise ValueError(
             f"{name} must have 2 to 5 axes: " + ", ".join(_AXES.values())
             + f"; got an array of shape {shape}."
+            + (" Reshape your data: X.reshape(-1, 1) for one sensor or "
+               "X.reshape(1, -1) for one sample." if ndim == 1 else "")
         )
     if ndim == 5:
         if patch_size is None:

@@ -13,6 +13,7 @@ Besides NumPy arrays, two kinds of pandas DataFrames are accepted:
 """
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from ._layouts import infer_layout
 __all__ = [
     "check_sensor_array",
     "get_sensor_names",
+    "check_sensor_names",
     "check_coverage",
     "check_n_samples",
     "check_adjacency",
@@ -52,7 +54,9 @@ def _window_frame_to_array(X, name):
 
 def _numeric_values(X, name):
     try:
-        return np.asarray(X, dtype=float)
+        values = np.asarray(X)
+        if values.dtype.kind != "c":
+            return values.astype(float, copy=False)
     except (TypeError, ValueError) as exc:
         kind = getattr(X, "dtypes", getattr(X, "dtype", type(X).__name__))
         raise TypeError(
@@ -60,6 +64,10 @@ def _numeric_values(X, name):
             f"readings); got values that cannot be read as float ({exc}). "
             f"Given dtype(s): {kind}"
         ) from None
+    raise ValueError(
+        f"Complex data not supported: {name} must hold real numbers; got "
+        f"dtype {values.dtype}."
+    )
 
 
 def get_sensor_names(X):
@@ -80,6 +88,61 @@ def get_sensor_names(X):
     if not all(isinstance(c, str) for c in columns):
         return None
     return np.asarray(columns, dtype=object)
+
+
+def check_sensor_names(estimator, X, *, reset, kept=None):
+    """Store (``reset=True``) or compare the sensor names carried by ``X``.
+
+    The messages are those of scikit-learn's own feature-name checks, so
+    that its common estimator checks recognise them.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+    X : array-like or DataFrame
+        Plain DataFrames carry sensor names in their columns, window frames
+        in their second column level.
+    reset : bool
+        If True, set (or remove) ``estimator.feature_names_in_``.
+    kept : ndarray of bool of shape (n_features_in_,), default=None
+        If given, ``X`` may also carry only the kept sensors' names, in
+        order (a deployed model sees only those sensors).
+
+    Raises
+    ------
+    ValueError
+        If ``X`` carries sensor names that differ from those seen in fit.
+    """
+    names = get_sensor_names(X)
+    if reset:
+        if names is None:
+            estimator.__dict__.pop("feature_names_in_", None)
+        else:
+            estimator.feature_names_in_ = names
+        return
+    fitted = getattr(estimator, "feature_names_in_", None)
+    cls = type(estimator).__name__
+    if names is None and fitted is None:
+        return
+    if names is None:
+        warnings.warn(
+            f"X does not have valid feature names, but {cls} was fitted with "
+            "feature names", UserWarning, stacklevel=3)
+        return
+    if fitted is None:
+        warnings.warn(
+            f"X has feature names, but {cls} was fitted without feature names",
+            UserWarning, stacklevel=3)
+        return
+    accepted = np.array_equal(names, fitted) or (
+        kept is not None and np.array_equal(names, fitted[kept]))
+    if not accepted:
+        raise ValueError(
+            "The feature names should match those that were passed during "
+            f"fit. Unexpected: {sorted(set(names) - set(fitted))[:5]}; "
+            f"missing: {sorted(set(fitted) - set(names))[:5]}; or the order "
+            "differs."
+        )
 
 
 def check_sensor_array(X, *, name="X", patch_size=None, ensure_min_samples=1):
@@ -117,9 +180,7 @@ def check_sensor_array(X, *, name="X", patch_size=None, ensure_min_samples=1):
         )
     if _is_window_frame(X):
         X = _window_frame_to_array(X, name)
-    elif isinstance(X, np.ndarray) and X.dtype.kind == "f":
-        pass
-    else:
+    elif not (isinstance(X, np.ndarray) and X.dtype.kind == "f"):
         X = _numeric_values(X, name)
     layout = infer_layout(X, patch_size=patch_size, name=name)
     if X.shape[0] < ensure_min_samples:
@@ -129,8 +190,9 @@ def check_sensor_array(X, *, name="X", patch_size=None, ensure_min_samples=1):
         )
     if any(s == 0 for s in X.shape[1:]):
         raise ValueError(
-            f"{name} must have at least one sensor and one step; got shape "
-            f"{X.shape}, read as {layout.axes}."
+            f"{name} has 0 feature(s) (shape={X.shape}) while a minimum of 1 "
+            f"is required: it needs at least one sensor and one step, read as "
+            f"{layout.axes}."
         )
     infinite = np.isinf(X)
     if infinite.any():
@@ -225,13 +287,14 @@ def check_chronological(index, *, name="X"):
     if not isinstance(index, pd.Index) or isinstance(index, pd.RangeIndex):
         return
     if not (index.is_monotonic_increasing and index.is_unique):
-        position = int(np.flatnonzero(np.diff(np.asarray(
-            index.argsort())) != 1)[0]) if len(index) > 1 else 0
+        values = np.asarray(index)
+        position = int(np.flatnonzero(~(values[1:] > values[:-1]))[0]) + 1
         raise ValueError(
             f"The index of {name} must be chronological (strictly increasing) "
             f"because the last part of the data is used for validation; got "
-            f"an index that goes back or repeats near position {position} "
-            f"({index[position]!r}). Sort it with .sort_index()."
+            f"an index that goes back or repeats at position {position} "
+            f"({index[position - 1]} then {index[position]}). Sort it "
+            "with .sort_index()."
         )
 
 
@@ -250,7 +313,7 @@ def check_n_kept(sparsity, n_sensors):
     """
     if not isinstance(sparsity, numbers.Real) or not 0 <= sparsity < 1:
         raise ValueError(f"sparsity must be in [0, 1); got {sparsity!r}.")
-    n_kept = int(round((1.0 - sparsity) * n_sensors))
+    n_kept = int(np.floor((1.0 - sparsity) * n_sensors + 0.5))
     if n_kept < 1:
         raise ValueError(
             f"sparsity={sparsity} switches off every one of the {n_sensors} "

@@ -65,11 +65,14 @@ class TokenEmbedding(nn.Module):
 class AllSensorDecoder(nn.Module):
     """Decode the kept sensors' tokens into a forecast for *every* sensor.
 
-    Output sensor ``j`` reads ``h_j = sum_i W[j, i] token_i`` over the kept
-    sensors ``i`` (a learned spatial mixing, initialised to the identity when
-    inputs and outputs are the same sensors, plus the normalised adjacency
-    when one is given), then ``y_j = V h_j + MLP(h_j + e_j)``. The cost is
-    ``O(n_outputs * n_kept * d_model)``: it shrinks with the kept sensors.
+    Output sensor ``j`` reads ``h_j = sum_i W[j, i] token_i + C mean_i
+    token_i`` over the kept sensors ``i``: a learned spatial mixing
+    (initialised to the identity when inputs and outputs are the same
+    sensors, plus the normalised adjacency when one is given) and a global
+    context of the whole network's state (e.g. how many sensors read
+    nothing, a proxy of the time of day). Then ``y_j = V h_j + MLP(h_j +
+    e_j)``. The cost is ``O(n_outputs * n_kept * d_model)``: it shrinks with
+    the kept sensors.
 
     Parameters
     ----------
@@ -103,10 +106,12 @@ class AllSensorDecoder(nn.Module):
         self.mixing = nn.Parameter(mixing)
         self.output_embedding = nn.Parameter(
             0.02 * torch.randn(n_outputs, d_model))
+        self.context = nn.Linear(d_model, d_model)
         self.linear = nn.Linear(d_model, out_features)
         self.mlp = MLP(d_model, d_model, out_features, n_layers, dropout)
 
     def forward(self, tokens, sensor_index):
         weights = self.mixing.index_select(1, sensor_index)
         hidden = torch.einsum("ok,bkd->bod", weights, tokens)
+        hidden = hidden + self.context(tokens.mean(1)).unsqueeze(1)
         return self.linear(hidden) + self.mlp(hidden + self.output_embedding)

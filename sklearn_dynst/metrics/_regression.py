@@ -154,5 +154,6 @@ def masked_rmse(y_true, y_pred, *, null_value=None, per_horizon=False):
     >>> masked_rmse(np.array([[1.0, 2.0]]), np.array([[4.0, 6.0]]))
     3.535...
     """
-    return np.sqrt(masked_mse(y_true, y_pred, null_value=null_value,
-                              per_horizon=per_horizon))
+    mse = masked_mse(y_true, y_pred, null_value=null_value,
+                     per_horizon=per_horizon)
+    return np.sqrt(mse) if per_horizon else float(np.sqrt(mse))
