@@ -1,0 +1,215 @@
+"""Tests of sklearn_dynst.backbones (the backbone contract of every backbone)."""
+
+import inspect
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from sklearn_dynst import DynSTRegressor
+from sklearn_dynst.backbones import (
+    BACKBONES,
+    GraphBackbone,
+    MLPBackbone,
+    make_backbone,
+)
+
+N_SENSORS, N_STEPS, HORIZON, BATCH = 12, 4, 3, 5
+
+
+def _problem(name, n_sensors=N_SENSORS):
+    """Problem sizes as the estimators build them (values + observed flags)."""
+    patch_size = 2 if name == "cnn" else None
+    n_values = 4 if patch_size else 1      # one channel, 2 x 2 patches
+    generator = torch.Generator().manual_seed(0)
+    adjacency = (torch.rand(n_sensors, n_sensors, generator=generator) < 0.3)
+    adjacency = adjacency.float() + torch.eye(n_sensors)
+    return {
+        "n_sensors": n_sensors, "in_features": N_STEPS * 2 * n_values,
+        "n_outputs": n_sensors, "out_features": HORIZON * n_values,
+        "n_steps": N_STEPS, "in_channels": 2 * n_values, "horizon": HORIZON,
+        "out_channels": n_values, "adjacency": adjacency,
+        "patch_size": patch_size,
+    }
+
+
+def _small_params(backbone):
+    """Small width, whatever the size parameter of the class is called."""
+    signature = inspect.signature(BACKBONES[backbone].__init__).parameters
+    params = {"hidden_size": 8} if "hidden_size" in signature else {
+        "d_model": 8}
+    if "n_heads" in signature:
+        params["n_heads"] = 2
+    return params
+
+
+def _build(name, seed=0):
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        return make_backbone(name, _problem(name), _small_params(name))
+
+
+def _input(name, n_kept, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(BATCH, n_kept, _problem(name)["in_features"],
+                       generator=generator)
+
+
+KEPT = torch.tensor([0, 3, 4, 7, 11])
+
+
+@pytest.mark.parametrize("name", sorted(BACKBONES))
+def test_output_shape_for_kept_subset(name):
+    net = _build(name).eval()
+    problem = _problem(name)
+    with torch.no_grad():
+        out = net(_input(name, len(KEPT)), KEPT)
+        out_all = net(_input(name, N_SENSORS), torch.arange(N_SENSORS))
+    expected = (BATCH, problem["n_outputs"], problem["out_features"])
+    assert out.shape == expected
+    assert out_all.shape == expected
+    assert torch.isfinite(out).all()
+
+
+@pytest.mark.parametrize("name", sorted(BACKBONES))
+def test_gradients_flow(name):
+    net = _build(name).train()
+    x = _input(name, len(KEPT)).requires_grad_(True)
+    net(x, KEPT).pow(2).mean().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+    missing = [n for n, p in net.named_parameters() if p.grad is None]
+    assert missing == []
+    total = sum(float(p.grad.abs().sum()) for p in net.parameters())
+    assert total > 0
+
+
+@pytest.mark.parametrize("name", sorted(BACKBONES))
+def test_output_depends_on_kept_sensor_identity(name):
+    # the same tokens read as other sensors give another forecast
+    net = _build(name).eval()
+    x = _input(name, len(KEPT))
+    with torch.no_grad():
+        out = net(x, KEPT)
+        out_other = net(x, torch.tensor([1, 4, 5, 8, 11]))
+    assert not torch.allclose(out, out_other)
+
+
+@pytest.mark.parametrize("name", sorted(BACKBONES))
+def test_cost_grows_with_kept_sensors(name):
+    net = _build(name).eval()
+    flops = {}
+    for n_kept in (N_SENSORS, N_SENSORS // 2):
+        with FlopCounterMode(display=False) as counter:
+            net(_input(name, n_kept), torch.arange(n_kept))
+        flops[n_kept] = counter.get_total_flops()
+    assert flops[N_SENSORS] > 0
+    assert flops[N_SENSORS // 2] < 0.8 * flops[N_SENSORS]
+
+
+def test_graph_without_adjacency_raises():
+    problem = {**_problem("graph"), "adjacency": None}
+    with pytest.raises(ValueError, match="'graph' backbone needs an adjacency "
+                                         r"matrix of shape.*\(12, 12\)"):
+        make_backbone("graph", problem)
+
+
+def test_graph_uses_only_edges_between_kept_sensors():
+    # two kept sensors joined only through a dropped one: no message passes
+    adjacency = torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0],
+                              [0.0, 1.0, 0.0]])
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        net = GraphBackbone(3, 4, 3, 2, adjacency=adjacency, hidden_size=8,
+                            dropout=0.0).eval()
+    kept = torch.tensor([0, 2])
+    x = torch.randn(1, 2, 4, generator=torch.Generator().manual_seed(0))
+    x_changed = x.clone()
+    x_changed[0, 1] += 5.0     # change sensor 2 only
+    with torch.no_grad():
+        tokens = net.encoder(x, kept)
+        tokens_changed = net.encoder(x_changed, kept)
+    torch.testing.assert_close(tokens[0, 0], tokens_changed[0, 0])
+
+
+def test_make_backbone_filters_problem_by_signature():
+    received = {}
+
+    class Small(nn.Module):
+        def __init__(self, n_sensors, out_features, width=2):
+            super().__init__()
+            received.update(n_sensors=n_sensors, out_features=out_features,
+                            width=width)
+
+    module = make_backbone(Small, _problem("mlp"), {"width": 5})
+    assert isinstance(module, Small)
+    assert received == {"n_sensors": N_SENSORS,
+                        "out_features": HORIZON, "width": 5}
+
+
+def test_make_backbone_var_keyword_gets_everything():
+    received = {}
+
+    class TakesAll(nn.Module):
+        def __init__(self, **kwargs):
+            super().__init__()
+            received.update(kwargs)
+
+    make_backbone(TakesAll, _problem("mlp"), {"extra": 1})
+    assert set(received) == set(_problem("mlp")) | {"extra"}
+    assert received["extra"] == 1
+
+
+def test_make_backbone_passes_backbone_params():
+    net = make_backbone("mlp", _problem("mlp"), {"hidden_size": 6})
+    assert isinstance(net, MLPBackbone)
+    assert net.encoder.linear.out_features == 6
+
+
+def test_make_backbone_unknown_params():
+    with pytest.raises(ValueError, match=r"backbone_params \['width'\] are not "
+                                         "parameters of MLPBackbone"):
+        make_backbone("mlp", _problem("mlp"), {"width": 6})
+
+
+def test_make_backbone_unknown_name():
+    with pytest.raises(ValueError, match="backbone must be one of .*'mlp'.*; "
+                                         "got 'lstm'"):
+        make_backbone("lstm", _problem("mlp"))
+
+
+@pytest.mark.parametrize("backbone", [dict, MLPBackbone(2, 2, 2, 2), 3])
+def test_make_backbone_not_a_module_class(backbone):
+    with pytest.raises(TypeError, match="must be a name or an nn.Module "
+                                        "subclass"):
+        make_backbone(backbone, _problem("mlp"))
+
+
+class LinearMixingBackbone(nn.Module):
+    """A minimal custom backbone obeying the contract."""
+
+    def __init__(self, n_sensors, in_features, n_outputs, out_features,
+                 scale=1.0):
+        super().__init__()
+        self.encode = nn.Linear(in_features, out_features)
+        self.mixing = nn.Parameter(torch.eye(n_outputs, n_sensors) * scale)
+
+    def forward(self, x, sensor_index):
+        weights = self.mixing.index_select(1, sensor_index)
+        return torch.einsum("ok,bkf->bof", weights, self.encode(x))
+
+
+def test_custom_backbone_class_through_regressor(sine_windows):
+    X, y = sine_windows
+    model = DynSTRegressor(backbone=LinearMixingBackbone,
+                           backbone_params={"scale": 0.5}, max_epochs=2,
+                           batch_size=32, validation_fraction=None,
+                           random_state=0).fit(X, y)
+    backbone = model.net_.module_.backbone
+    assert isinstance(backbone, LinearMixingBackbone)
+    torch.testing.assert_close(backbone.mixing.diagonal().detach(),
+                               torch.full((4,), 0.5), atol=0.1, rtol=0)
+    y_pred = model.predict(X[:7])
+    assert y_pred.shape == (7,) + y.shape[1:]
+    assert np.isfinite(y_pred).all()

@@ -1,0 +1,184 @@
+"""Tests of sklearn_dynst._network."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from sklearn_dynst._network import ForecastNetwork, last_observed
+from sklearn_dynst._scaling import Standardizer
+from sklearn_dynst.backbones import MLPBackbone
+
+NAN = float("nan")
+
+
+class ZeroBackbone(nn.Module):
+    """Forecasts zero change for every output sensor."""
+
+    def __init__(self, n_outputs, out_features):
+        super().__init__()
+        self.n_outputs = n_outputs
+        self.out_features = out_features
+        self.seen = []
+
+    def forward(self, x, sensor_index):
+        self.seen.append((tuple(x.shape), sensor_index.tolist()))
+        return torch.zeros(x.shape[0], self.n_outputs, self.out_features)
+
+
+def _scalers(n_sensors=4, n_values=1):
+    mean = torch.arange(n_sensors, dtype=torch.float32)[:, None].repeat(
+        1, n_values)
+    scale = 2.0 * torch.ones(n_sensors, n_values)
+    return Standardizer(mean, scale), Standardizer(mean + 1.0, scale * 2.0)
+
+
+def _mlp_network(sensor_index=None, n_sensors=4, n_steps=3, horizon=2):
+    torch.manual_seed(0)
+    backbone = MLPBackbone(n_sensors, n_steps * 2, n_sensors, horizon,
+                           hidden_size=8)
+    network = ForecastNetwork(backbone, *_scalers(n_sensors), horizon,
+                              sensor_index=sensor_index)
+    return network.eval()
+
+
+# --------------------------------------------------------------- last_observed
+def test_last_observed_skips_missing_steps():
+    x = torch.tensor([[[[1.0], [NAN], [3.0], [NAN]],
+                       [[5.0], [6.0], [NAN], [NAN]],
+                       [[NAN], [NAN], [NAN], [8.0]]]])
+    value, found = last_observed(x, torch.isfinite(x))
+    assert value.shape == found.shape == (1, 3, 1)
+    np.testing.assert_array_equal(value[0, :, 0].numpy(), [3.0, 6.0, 8.0])
+    assert found.all()
+
+
+def test_last_observed_fully_missing():
+    x = torch.tensor([[[[NAN, 2.0], [NAN, NAN]]]])   # 1 sensor, 2 steps, 2 values
+    value, found = last_observed(x, torch.isfinite(x))
+    np.testing.assert_array_equal(value[0, 0].numpy(), [0.0, 2.0])
+    np.testing.assert_array_equal(found[0, 0].numpy(), [False, True])
+    assert not torch.isnan(value).any()
+
+
+# ------------------------------------------------------------ ForecastNetwork
+def test_residual_adds_scaled_last_value():
+    input_scaler, target_scaler = _scalers()
+    network = ForecastNetwork(ZeroBackbone(4, 2), input_scaler, target_scaler,
+                              horizon=2)
+    x = torch.tensor(np.random.default_rng(0).normal(size=(5, 4, 3, 1)),
+                     dtype=torch.float32)
+    x[0, 1, 2] = NAN           # last step missing: the step before is used
+    out = network(x)
+    assert out.shape == (5, 4, 2, 1)
+    last = x[:, :, -1].clone()
+    last[0, 1] = x[0, 1, 1]
+    expected = (last - target_scaler.mean) / target_scaler.scale
+    for step in range(2):
+        np.testing.assert_allclose(out[:, :, step].numpy(), expected.numpy(),
+                                   rtol=1e-6)
+    # in original units the forecast is the last observed value
+    np.testing.assert_allclose(network.inverse_transform(out)[:, :, 0].numpy(),
+                               last.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_residual_false_gives_backbone_output():
+    network = ForecastNetwork(ZeroBackbone(4, 2), *_scalers(), horizon=2,
+                              residual=False)
+    out = network(torch.ones(3, 4, 3, 1))
+    np.testing.assert_array_equal(out.numpy(), np.zeros((3, 4, 2, 1)))
+
+
+def test_residual_with_subset_only_kept_outputs_get_base():
+    input_scaler, target_scaler = _scalers()
+    backbone = ZeroBackbone(4, 2)
+    network = ForecastNetwork(backbone, input_scaler, target_scaler, 2,
+                              sensor_index=torch.tensor([0, 2]))
+    x = torch.full((2, 4, 3, 1), 9.0)
+    out = network(x)
+    expected = (9.0 - target_scaler.mean[[0, 2], 0]) / target_scaler.scale[
+        [0, 2], 0]
+    np.testing.assert_allclose(out[0, [0, 2], 0, 0].numpy(), expected.numpy())
+    np.testing.assert_array_equal(out[:, [1, 3]].numpy(), 0.0)
+    # the backbone only saw the kept sensors
+    assert backbone.seen[-1] == ((2, 2, 6), [0, 2])
+
+
+def test_fully_missing_sensor_gets_no_residual():
+    network = ForecastNetwork(ZeroBackbone(4, 1), *_scalers(), horizon=1)
+    x = torch.ones(1, 4, 3, 1)
+    x[0, 3] = NAN
+    out = network(x)
+    assert out[0, 3, 0, 0].item() == 0.0
+    assert torch.isfinite(out).all()
+
+
+def test_backbone_gets_values_and_observed_flags():
+    backbone = ZeroBackbone(4, 1)
+    input_scaler, target_scaler = _scalers()
+
+    class Recorder(nn.Module):
+        def forward(self, x, sensor_index):
+            self.x = x
+            return backbone(x, sensor_index)
+
+    recorder = Recorder()
+    network = ForecastNetwork(recorder, input_scaler, target_scaler, 1)
+    x = torch.tensor([[[[1.0], [NAN], [5.0]]] * 4])   # (1, 4, 3, 1)
+    network(x)
+    tokens = recorder.x
+    # 3 steps x (1 value + 1 flag), flattened per sensor
+    assert tokens.shape == (1, 4, 6)
+    # sensor 2 has mean 2, scale 2: z = (1-2)/2, 0 (missing), (5-2)/2
+    np.testing.assert_allclose(tokens[0, 2].numpy(),
+                               [-0.5, 1.0, 0.0, 0.0, 1.5, 1.0])
+
+
+def test_all_or_kept_sensors_give_same_output():
+    index = torch.tensor([0, 1, 3])
+    network = _mlp_network(sensor_index=index)
+    x = torch.tensor(np.random.default_rng(0).normal(size=(6, 4, 3, 1)),
+                     dtype=torch.float32)
+    with torch.no_grad():
+        out_all = network(x)
+        out_kept = network(x[:, index])
+        x_changed = x.clone()
+        x_changed[:, 2] = 1e3      # a dropped sensor is never read
+        out_changed = network(x_changed)
+    assert out_all.shape == (6, 4, 2, 1)
+    torch.testing.assert_close(out_all, out_kept)
+    torch.testing.assert_close(out_all, out_changed)
+    assert network.n_kept == 3
+
+
+@pytest.mark.parametrize("n_sensors", [2, 5])
+def test_other_sensor_counts_raise(n_sensors):
+    network = _mlp_network(sensor_index=torch.tensor([0, 1, 3]))
+    with pytest.raises(ValueError, match=f"all 4 sensors or the 3 kept ones; "
+                                         f"got {n_sensors}"):
+        network(torch.zeros(2, n_sensors, 3, 1))
+
+
+def test_nan_input_gives_finite_output():
+    network = _mlp_network()
+    x = torch.tensor(np.random.default_rng(1).normal(size=(4, 4, 3, 1)),
+                     dtype=torch.float32)
+    x[torch.rand(x.shape, generator=torch.Generator().manual_seed(0)) < 0.5] \
+        = NAN
+    x[0, 1] = NAN
+    with torch.no_grad():
+        out = network(x)
+    assert out.shape == (4, 4, 2, 1)
+    assert torch.isfinite(out).all()
+
+
+def test_scale_target_and_inverse_transform():
+    input_scaler, target_scaler = _scalers()
+    network = ForecastNetwork(ZeroBackbone(4, 1), input_scaler, target_scaler,
+                              1)
+    y = torch.tensor(np.random.default_rng(2).normal(size=(3, 4, 1, 1)),
+                     dtype=torch.float32)
+    z = network.scale_target(y)
+    torch.testing.assert_close(z, (y - target_scaler.mean[:, None])
+                               / target_scaler.scale[:, None])
+    torch.testing.assert_close(network.inverse_transform(z), y)
