@@ -28,6 +28,7 @@ from ._scaling import Standardizer, fit_standardizer
 from ._validation import check_adjacency, check_chronological, \
     check_coverage, check_n_samples, check_sensor_array, check_sensor_names
 from .backbones import BACKBONES, make_backbone
+from .metrics import masked_r2_score
 from .metrics._torch import LOSSES
 
 __all__ = ["BaseSensorForecaster"]
@@ -289,20 +290,8 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         -------
         score : float
         """
-        y_pred = self.predict(X).reshape(len(X) if not hasattr(X, "shape")
-                                         else X.shape[0], -1)
-        y_true = np.asarray(y, dtype=float).reshape(y_pred.shape)
-        weight = np.ones(len(y_true)) if sample_weight is None else \
-            np.asarray(sample_weight, dtype=float)
-        mask = np.isfinite(y_true) * weight[:, None]
-        truth = np.where(mask > 0, y_true, 0.0)
-        mean = (mask * truth).sum(0) / np.maximum(mask.sum(0), 1e-12)
-        total = (mask * (truth - mean) ** 2).sum(0)
-        residual = (mask * (truth - y_pred) ** 2).sum(0)
-        valid = total > 0
-        if not valid.any():
-            return float("nan")
-        return float(np.mean(1.0 - residual[valid] / total[valid]))
+        return masked_r2_score(y, self.predict(X),
+                               sample_weight=sample_weight)
 
     def transform(self, X):
         """Keep only the kept sensors of ``X`` (sensor axis only).

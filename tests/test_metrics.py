@@ -230,3 +230,31 @@ def test_masked_error_every_loss_against_numpy(loss):
 def test_masked_error_unknown_loss():
     with pytest.raises(ValueError, match=r"loss must be one of .*got 'l3'"):
         masked_error(torch.zeros(1, 2), torch.zeros(1, 2), "l3")
+
+
+def test_masked_r2_score_matches_sklearn_without_nan():
+    from sklearn.metrics import r2_score
+
+    from sklearn_dynst.metrics import masked_r2_score
+
+    rng = np.random.default_rng(0)
+    y_true = rng.normal(size=(30, 4, 3))
+    y_pred = y_true + rng.normal(scale=0.5, size=y_true.shape)
+    expected = r2_score(y_true.reshape(30, -1), y_pred.reshape(30, -1))
+    assert masked_r2_score(y_true, y_pred) == pytest.approx(expected)
+
+
+def test_masked_r2_score_masks_nan_per_column():
+    from sklearn.metrics import r2_score
+
+    from sklearn_dynst.metrics import masked_r2_score
+
+    rng = np.random.default_rng(1)
+    y_true = rng.normal(size=(20, 2))
+    y_pred = y_true + rng.normal(scale=0.3, size=y_true.shape)
+    y_nan = y_true.copy()
+    y_nan[:5, 1] = np.nan
+    expected = np.mean([r2_score(y_true[:, 0], y_pred[:, 0]),
+                        r2_score(y_true[5:, 1], y_pred[5:, 1])])
+    assert masked_r2_score(y_nan, y_pred) == pytest.approx(expected)
+    assert np.isnan(masked_r2_score(np.ones((3, 2)), np.zeros((3, 2))))

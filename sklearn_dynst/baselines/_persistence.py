@@ -5,6 +5,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted
 
 from .._layouts import from_tokens, to_tokens
+from ..metrics import masked_r2_score
 from .._validation import check_coverage, check_n_samples, \
     check_sensor_array, check_sensor_names
 
@@ -32,28 +33,6 @@ def last_observed(tokens, fallback):
     return np.where(observed.any(axis=2), last, fallback)
 
 
-def masked_r2(y_true, y_pred, sample_weight=None):
-    """R^2 over the finite truths, averaged over output columns.
-
-    Each output column (sensor, horizon step, channel) gets its own R^2 over
-    the samples where its truth is finite; columns whose truth does not vary
-    are left out. NaN if no column is left.
-    """
-    y_true = np.asarray(y_true, dtype=float).reshape(len(y_pred), -1)
-    y_pred = np.asarray(y_pred, dtype=float).reshape(y_true.shape)
-    weight = np.ones(len(y_true)) if sample_weight is None else \
-        np.asarray(sample_weight, dtype=float)
-    mask = np.isfinite(y_true) * weight[:, None]
-    truth = np.where(mask > 0, y_true, 0.0)
-    mean = (mask * truth).sum(0) / np.maximum(mask.sum(0), 1e-12)
-    total = (mask * (truth - mean) ** 2).sum(0)
-    residual = (mask * (truth - y_pred) ** 2).sum(0)
-    valid = total > 0
-    if not valid.any():
-        return float("nan")
-    return float(np.mean(1.0 - residual[valid] / total[valid]))
-
-
 class PersistenceRegressor(RegressorMixin, BaseEstimator):
     """Forecast the last observed value of every sensor, for every step ahead.
 
@@ -75,7 +54,7 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
     n_features_in_ : int
         Number of sensors (grid cells for grid data), or the number of
         columns of a 2-D ``X`` when ``single_series_``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Sensor names, when ``X`` is a DataFrame with string column names.
     input_layout_ : SensorLayout
         Layout of the ``X`` given to fit.
@@ -246,7 +225,8 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
         score : float
             NaN if no column of ``y`` varies.
         """
-        return masked_r2(y, self.predict(X), sample_weight)
+        return masked_r2_score(y, self.predict(X),
+                               sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -7,7 +7,7 @@ import numpy as np
 from .._validation import check_sensor_array
 from ..exceptions import EmptyMaskWarning
 
-__all__ = ["masked_mae", "masked_mse", "masked_rmse"]
+__all__ = ["masked_mae", "masked_mse", "masked_rmse", "masked_r2_score"]
 
 
 def _observed_errors(y_true, y_pred, null_value):
@@ -157,3 +157,47 @@ def masked_rmse(y_true, y_pred, *, null_value=None, per_horizon=False):
     mse = masked_mse(y_true, y_pred, null_value=null_value,
                      per_horizon=per_horizon)
     return np.sqrt(mse) if per_horizon else float(np.sqrt(mse))
+
+
+def masked_r2_score(y_true, y_pred, *, sample_weight=None):
+    """R^2 over the finite truths, averaged over output columns.
+
+    Each output column (sensor, horizon step, channel) gets its own R^2 over
+    the samples where its truth is finite, as scikit-learn's ``r2_score``
+    does for multi-output targets with ``multioutput="uniform_average"``;
+    columns whose truth does not vary are left out.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples, ...)
+        True values; NaN marks missing truths.
+    y_pred : array-like with as many values per sample
+    sample_weight : array-like of shape (n_samples,), default=None
+
+    Returns
+    -------
+    r2 : float
+        NaN if no column has a varying truth.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dynst.metrics import masked_r2_score
+    >>> y_true = np.array([[1.0, 10.0], [2.0, np.nan], [3.0, 30.0]])
+    >>> masked_r2_score(y_true, np.array([[1.0, 10.0], [2.0, 0.0], [3.0, 20.0]]))
+    0.75
+    """
+    y_pred = np.asarray(y_pred, dtype=float)
+    y_true = np.asarray(y_true, dtype=float).reshape(len(y_pred), -1)
+    y_pred = y_pred.reshape(y_true.shape)
+    weight = np.ones(len(y_true)) if sample_weight is None else \
+        np.asarray(sample_weight, dtype=float)
+    mask = np.isfinite(y_true) * weight[:, None]
+    truth = np.where(mask > 0, y_true, 0.0)
+    mean = (mask * truth).sum(0) / np.maximum(mask.sum(0), 1e-12)
+    total = (mask * (truth - mean) ** 2).sum(0)
+    residual = (mask * (truth - y_pred) ** 2).sum(0)
+    valid = total > 0
+    if not valid.any():
+        return float("nan")
+    return float(np.mean(1.0 - residual[valid] / total[valid]))
