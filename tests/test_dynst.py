@@ -200,6 +200,46 @@ def test_pickle_round_trip(fitted_dense, sine_windows):
     assert loaded.n_features_in_ == fitted_dense.n_features_in_
 
 
+def test_model_saved_on_cuda_loads_on_cpu(sine_windows, monkeypatch):
+    # A net fitted on CUDA records device="cuda"; loading it where CUDA is
+    # missing must map it to the CPU (skorch warns) and still predict.
+    from skorch.exceptions import DeviceWarning
+
+    X, y = sine_windows
+    model = DynSTRegressor(**TINY, device="cpu").fit(X, y)
+    expected = model.predict(X)
+    model.net_.device = "cuda"
+    blob = pickle.dumps(model)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(DeviceWarning, match="cuda"):
+        loaded = pickle.loads(blob)
+    assert str(loaded.net_.device) == "cpu"
+    np.testing.assert_allclose(loaded.predict(X), expected, rtol=1e-6)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_fit_on_cuda_predict_on_cpu_machine(sine_windows, tmp_path):
+    import subprocess
+    import sys
+
+    X, y = sine_windows
+    model = DynSTRegressor(**TINY, device="cuda").fit(X, y)
+    assert next(model.net_.module_.parameters()).is_cuda
+    joblib.dump(model, tmp_path / "model.joblib")
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y_cuda.npy", model.predict(X))
+    script = (
+        "import joblib, numpy as np, warnings; warnings.simplefilter('ignore');"
+        f"m = joblib.load(r'{tmp_path / 'model.joblib'}');"
+        f"X = np.load(r'{tmp_path / 'X.npy'}');"
+        f"np.save(r'{tmp_path / 'y_cpu.npy'}', m.predict(X))"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True,
+                   env={**__import__("os").environ, "CUDA_VISIBLE_DEVICES": ""})
+    np.testing.assert_allclose(np.load(tmp_path / "y_cpu.npy"),
+                               np.load(tmp_path / "y_cuda.npy"), atol=1e-4)
+
+
 def test_device_auto_resolves():
     X, y = _windows(60)
     model = DynSTRegressor(**{**TINY, "max_epochs": 1}).fit(X, y)
