@@ -72,7 +72,7 @@ class DynSTRegressor(BaseSensorForecaster):
     ----------
     net_ : ForecastNet
         The fitted skorch net; ``net_.module_`` is the torch network.
-    support_ : ndarray of bool of shape (n_features_in_,)
+    support_ : ndarray of bool of shape (`n_features_in_`,)
         Kept sensors.
     sparsity_ : float
         Fraction of sensors switched off.
@@ -81,7 +81,7 @@ class DynSTRegressor(BaseSensorForecaster):
         ``n_active_sensors``, ``sparsity``.
     n_features_in_ : int
         Number of sensors (or grid patches) seen in ``fit``.
-    feature_names_in_ : ndarray of str of shape (n_features_in_,)
+    feature_names_in_ : ndarray of str of shape (`n_features_in_`,)
         Sensor names, when ``X`` was a DataFrame with string columns.
     input_layout_, target_layout_ : SensorLayout
         Layouts of ``X`` and ``y`` seen in ``fit``.

@@ -104,7 +104,7 @@ def check_sensor_names(estimator, X, *, reset, kept=None):
         in their second column level.
     reset : bool
         If True, set (or remove) ``estimator.feature_names_in_``.
-    kept : ndarray of bool of shape (n_features_in_,), default=None
+    kept : ndarray of bool of shape (`n_features_in_`,), default=None
         If given, ``X`` may also carry only the kept sensors' names, in
         order (a deployed model sees only those sensors).
 

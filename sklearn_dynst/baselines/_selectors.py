@@ -88,13 +88,13 @@ class RandomSensorSelector(BaseSensorSelector):
 
     Attributes
     ----------
-    support_ : ndarray of shape (n_features_in_,)
+    support_ : ndarray of shape (`n_features_in_`,)
         True for the kept sensors.
     sparsity_ : float
         Fraction of sensors switched off, as reached.
     n_features_in_ : int
         Number of sensors (grid patches) seen in fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Sensor names, when ``X`` is a DataFrame with string column names.
     input_layout_ : SensorLayout
         Layout of the ``X`` given to fit.
@@ -155,15 +155,15 @@ class VarianceSensorSelector(BaseSensorSelector):
 
     Attributes
     ----------
-    support_ : ndarray of shape (n_features_in_,)
+    support_ : ndarray of shape (`n_features_in_`,)
         True for the kept sensors.
-    sensor_scores_ : ndarray of shape (n_features_in_,)
+    sensor_scores_ : ndarray of shape (`n_features_in_`,)
         Raw variance of each sensor.
     sparsity_ : float
         Fraction of sensors switched off, as reached.
     n_features_in_ : int
         Number of sensors (grid patches) seen in fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Sensor names, when ``X`` is a DataFrame with string column names.
     input_layout_ : SensorLayout
         Layout of the ``X`` given to fit.
@@ -240,9 +240,9 @@ class QRSensorSelector(BaseSensorSelector):
 
     Attributes
     ----------
-    support_ : ndarray of shape (n_features_in_,)
+    support_ : ndarray of shape (`n_features_in_`,)
         True for the kept sensors.
-    sensor_scores_ : ndarray of shape (n_features_in_,)
+    sensor_scores_ : ndarray of shape (`n_features_in_`,)
         ``k - rank`` for the kept sensors (``k`` for the first pivot, 1 for
         the last), 0 for the others.
     ranking_ : ndarray of shape (n_kept,)
@@ -251,7 +251,7 @@ class QRSensorSelector(BaseSensorSelector):
         Fraction of sensors switched off, as reached.
     n_features_in_ : int
         Number of sensors (grid patches) seen in fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Sensor names, when ``X`` is a DataFrame with string column names.
     input_layout_ : SensorLayout
         Layout of the ``X`` given to fit.
