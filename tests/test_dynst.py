@@ -200,6 +200,7 @@ def test_pickle_round_trip(fitted_dense, sine_windows):
     assert loaded.n_features_in_ == fitted_dense.n_features_in_
 
 
+@pytest.mark.filterwarnings("ignore::skorch.exceptions.DeviceWarning")
 def test_model_saved_on_cuda_loads_on_cpu(sine_windows, monkeypatch):
     # A net fitted on CUDA records device="cuda"; loading it where CUDA is
     # missing must map it to the CPU (skorch warns) and still predict.
