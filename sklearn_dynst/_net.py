@@ -122,8 +122,9 @@ class ForecastNet(NeuralNet):
     callbacks know which samples a batch holds. Targets are raw; they are
     standardised by the module before the loss.
 
-    The loss of a batch is the criterion's mean over its observed targets,
-    each sample
+    The training loss of a batch is the criterion's mean over its observed
+    targets plus the module's ``penalty()`` if it has one (DynST's L1 on the
+    sensor scores); each sample
     weighted by the weight set through :meth:`set_sample_weight` (1 by
     default).
     """
@@ -163,17 +164,23 @@ class ForecastNet(NeuralNet):
         index = torch.as_tensor(X[SAMPLE_INDEX]).cpu()
         return self.sample_weight_[index].to(self.device)
 
+    def _penalty(self, training):
+        penalty = getattr(self.module_, "penalty", None)
+        return penalty() if training and penalty is not None else 0.0
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         total, count = self.get_sample_losses(y_pred, y_true)
-        return reduce_sample_losses(total, count,
-                                    self._sample_weight(X, training))
+        return reduce_sample_losses(
+            total, count, self._sample_weight(X, training)) + \
+            self._penalty(training)
 
     def _step(self, batch, training, **fit_params):
         Xi, yi = unpack_data(batch)
         y_pred = self.infer(Xi, **fit_params)
         total, count = self.get_sample_losses(y_pred, yi)
         weight = self._sample_weight(Xi, training)
-        step = {"loss": reduce_sample_losses(total, count, weight),
+        step = {"loss": reduce_sample_losses(total, count, weight)
+                + self._penalty(training),
                 "y_pred": y_pred,
                 "sample_loss": (total / count.clamp_min(1.0)).detach()}
         if isinstance(Xi, Mapping) and SAMPLE_INDEX in Xi:

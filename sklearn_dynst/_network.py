@@ -59,10 +59,12 @@ class ForecastNetwork(nn.Module):
     residual : bool, default=True
         Forecast the change from the last observed value. Needs inputs and
         targets to be the same sensors with the same values per step.
+    gate : SensorGate, default=None
+        Learnable per-sensor scores scaling the tokens (DynST's mask).
     """
 
     def __init__(self, backbone, input_scaler, target_scaler, horizon,
-                 sensor_index=None, residual=True):
+                 sensor_index=None, residual=True, gate=None):
         super().__init__()
         n_sensors = input_scaler.mean.shape[0]
         if sensor_index is None:
@@ -73,17 +75,42 @@ class ForecastNetwork(nn.Module):
         self.horizon = horizon
         self.n_sensors = n_sensors
         self.residual = residual
+        self.gate = gate
         self.register_buffer("sensor_index",
                              torch.as_tensor(sensor_index, dtype=torch.long))
+
+    def penalty(self):
+        """Regularisation added to the training loss (the gate's L1 term)."""
+        if self.gate is None:
+            return torch.zeros((), device=self.sensor_index.device)
+        return self.gate.penalty(self.sensor_index)
+
+    def set_active(self, sensor_index):
+        """Compute from now on only on the sensors ``sensor_index`` (sorted)."""
+        self.sensor_index = torch.as_tensor(
+            sensor_index, dtype=torch.long, device=self.sensor_index.device)
 
     @property
     def n_kept(self):
         return int(self.sensor_index.numel())
 
-    def forward(self, x):
-        """Forecast from ``x`` of shape (batch, n_sensors or n_kept, n_steps, n_values)."""
+    def forward(self, x, sensor_weights=None):
+        """Forecast from ``x`` of shape (batch, n_sensors or n_kept, n_steps, n_values).
+
+        ``sensor_weights`` (n_sensors,), when given, replaces the gate: every
+        sensor of ``x`` (which must hold all of them) is fed, its token scaled
+        by its weight; only active sensors add a residual (see
+        :func:`~sklearn_dynst._masks.mask_gradients`).
+        """
         index = self.sensor_index
-        if x.shape[1] == self.n_sensors and self.n_kept < self.n_sensors:
+        if sensor_weights is not None:
+            index = torch.arange(self.n_sensors, device=x.device)
+            if x.shape[1] != self.n_sensors:
+                raise ValueError(
+                    f"x must hold all {self.n_sensors} sensors when "
+                    f"sensor_weights are given; got {x.shape[1]}."
+                )
+        elif x.shape[1] == self.n_sensors and self.n_kept < self.n_sensors:
             x = x.index_select(1, index)
         elif x.shape[1] != self.n_kept:
             raise ValueError(
@@ -93,10 +120,17 @@ class ForecastNetwork(nn.Module):
         observed = torch.isfinite(x)
         z = torch.where(observed, self.input_scaler.transform(x, index), 0.0)
         tokens = torch.cat([z, observed.to(z.dtype)], dim=-1).flatten(2)
+        if sensor_weights is not None:
+            tokens = tokens * sensor_weights[:, None]
+        elif self.gate is not None:
+            tokens = self.gate(tokens, index)
         out = self.backbone(tokens, index)
         out = out.reshape(x.shape[0], out.shape[1], self.horizon, -1)
         if self.residual:
             last, found = last_observed(x, observed)
+            if sensor_weights is not None:  # switched-off sensors add nothing
+                index = self.sensor_index
+                last, found = last[:, index], found[:, index]
             base = self.target_scaler.transform(last.unsqueeze(2), index)
             base = torch.where(found.unsqueeze(2), base, 0.0)
             out = out.index_add(1, index, base.expand(-1, -1, self.horizon, -1))

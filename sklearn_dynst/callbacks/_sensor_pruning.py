@@ -1,0 +1,161 @@
+"""skorch callbacks that run DynST's training policy on a ForecastNet.
+
+* :class:`AlternatingMaskTraining` (Eq. 3): ``n_network_steps`` optimiser
+  steps on the network with the sensor scores fixed, then
+  ``n_mask_steps`` steps on the scores with the network fixed. A frozen
+  parameter has no gradient, so the optimiser skips it entirely (no update,
+  no weight decay, no momentum).
+* :class:`IterativeSensorPruning` (Eq. 4-7): at the end of given epochs,
+  switch off the lowest-scoring active sensors up to the round's sparsity;
+  half-way between rounds, swap a few active sensors with small mask
+  gradients for switched-off ones with large gradients. Switched-off
+  sensors leave the network's active set, so they cost nothing afterwards.
+
+Both record their decisions in ``net.history``.
+"""
+
+import numpy as np
+from skorch.callbacks import Callback
+from skorch.dataset import unpack_data
+from skorch.utils import to_tensor
+
+from .._masks import mask_gradients
+from .._pruning import prune_lowest, pruning_schedule, swap_sensors
+
+__all__ = ["AlternatingMaskTraining", "IterativeSensorPruning"]
+
+
+class AlternatingMaskTraining(Callback):
+    """Alternate optimiser steps between the network and the sensor scores.
+
+    Parameters
+    ----------
+    n_network_steps : int, default=4
+        Steps (batches) on the network with the scores fixed (DynST's R).
+    n_mask_steps : int, default=1
+        Steps on the scores with the network fixed (DynST's M).
+    """
+
+    def __init__(self, n_network_steps=4, n_mask_steps=1):
+        self.n_network_steps = n_network_steps
+        self.n_mask_steps = n_mask_steps
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        if getattr(net.module_, "gate", None) is None:
+            raise ValueError(
+                "AlternatingMaskTraining needs a module with a SensorGate "
+                "(module.gate); got none."
+            )
+        self.step_ = 0
+        self.mask_steps_ = 0
+
+    def _set_phase(self, net, mask_phase):
+        for parameter in net.module_.parameters():
+            parameter.requires_grad_(not mask_phase)
+        net.module_.gate.scores.requires_grad_(mask_phase)
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if not training:
+            return
+        cycle = self.n_network_steps + self.n_mask_steps
+        mask_phase = self.step_ % cycle >= self.n_network_steps
+        self._set_phase(net, mask_phase)
+        self.mask_steps_ += int(mask_phase)
+        self.step_ += 1
+
+    def on_epoch_end(self, net, **kwargs):
+        net.history.record("mask_steps", self.mask_steps_)
+
+    def on_train_end(self, net, **kwargs):
+        for parameter in net.module_.parameters():
+            parameter.requires_grad_(True)
+
+
+class IterativeSensorPruning(Callback):
+    """Prune sensors in rounds, with dynamic swaps between rounds.
+
+    Parameters
+    ----------
+    sparsity : float in [0, 1)
+        Final share of sensors (or of their cost) switched off.
+    prune_epochs : sequence of int
+        Epochs (1-based) at whose end a round prunes; the sparsity grows
+        along :func:`~sklearn_dynst._pruning.pruning_schedule` and reaches
+        ``sparsity`` at the last one.
+    swap_fraction : float, default=0.05
+        Share of the active sensors swapped half-way between two rounds
+        (DynST's q, much smaller than the share a round prunes); 0 disables
+        swaps.
+    required : array-like of bool, default=None
+        Sensors never switched off.
+    costs : array-like of float, default=None
+        Sensor costs; ``sparsity`` then is a share of the total cost.
+    n_score_batches : int, default=8
+        Training batches over which mask gradients are summed for a swap.
+    """
+
+    def __init__(self, sparsity, prune_epochs, swap_fraction=0.05,
+                 required=None, costs=None, n_score_batches=8):
+        self.sparsity = sparsity
+        self.prune_epochs = prune_epochs
+        self.swap_fraction = swap_fraction
+        self.required = required
+        self.costs = costs
+        self.n_score_batches = n_score_batches
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        module = net.module_
+        if getattr(module, "gate", None) is None:
+            raise ValueError(
+                "IterativeSensorPruning needs a module with a SensorGate "
+                "(module.gate); got none."
+            )
+        epochs = sorted(int(e) for e in self.prune_epochs)
+        self.levels_ = dict(zip(epochs, pruning_schedule(self.sparsity,
+                                                         len(epochs))))
+        self.swap_epochs_ = {(a + b) // 2 for a, b in zip(epochs, epochs[1:])
+                             if b - a >= 2}
+        self.active_ = np.zeros(module.n_sensors, dtype=bool)
+        self.active_[module.sensor_index.cpu().numpy()] = True
+        self.round_ = 0
+
+    def _score_batches(self, net, dataset):
+        iterator = net.get_iterator(dataset, training=False)
+        for position, batch in enumerate(iterator):
+            if position >= self.n_score_batches:
+                return
+            Xi, yi = unpack_data(batch)
+            x = to_tensor(Xi["x"] if isinstance(Xi, dict) else Xi,
+                          device=net.device)
+            yield x, net.module_.scale_target(to_tensor(yi, device=net.device))
+
+    def _apply(self, net):
+        net.module_.set_active(np.flatnonzero(self.active_))
+
+    def on_epoch_end(self, net, dataset_train=None, **kwargs):
+        epoch = len(net.history)
+        event = None
+        if epoch in self.swap_epochs_ and self.swap_fraction > 0:
+            net.module_.eval()
+            gradients = mask_gradients(
+                net.module_, self._score_batches(net, dataset_train),
+                net.criterion_).cpu().numpy()
+            n_swap = int(round(self.swap_fraction * self.active_.sum()))
+            before = self.active_
+            self.active_ = swap_sensors(self.active_, gradients, n_swap,
+                                        required=self.required)
+            self._apply(net)
+            event = f"swap {int((before & ~self.active_).sum())}"
+        if epoch in self.levels_:
+            scores = net.module_.gate.scores.detach().abs().cpu().numpy()
+            self.active_ = prune_lowest(scores, self.active_,
+                                        self.levels_[epoch],
+                                        required=self.required,
+                                        costs=self.costs)
+            self._apply(net)
+            self.round_ += 1
+            event = f"prune round {self.round_}"
+        net.history.record("n_active_sensors", int(self.active_.sum()))
+        net.history.record("sparsity", 1.0 - self.active_.mean())
+        net.history.record("round", self.round_)
+        net.history.record("event_pruning", event)

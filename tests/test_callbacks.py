@@ -1,0 +1,162 @@
+"""Tests of sklearn_dynst.callbacks (DynST training policies) on rigged nets."""
+
+import numpy as np
+import pytest
+import torch
+
+from sklearn_dynst._masks import SensorGate
+from sklearn_dynst._net import ForecastNet, MaskedLoss
+from sklearn_dynst._network import ForecastNetwork
+from sklearn_dynst._pruning import pruning_schedule
+from sklearn_dynst._scaling import Standardizer, fit_standardizer
+from sklearn_dynst._validation import check_n_kept
+from sklearn_dynst.backbones import MLPBackbone
+from sklearn_dynst.callbacks import (
+    AlternatingMaskTraining,
+    IterativeSensorPruning,
+)
+
+N_SAMPLES, N_SENSORS, N_STEPS, HORIZON = 32, 10, 3, 2
+
+
+def _data(seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(N_SAMPLES, N_SENSORS, N_STEPS, 1))
+    # the target of every sensor is driven by sensors 0 and 1 only
+    y = np.repeat(X[:, [0]] + X[:, [1]], N_SENSORS, axis=1)[:, :, :HORIZON]
+    return X.astype(np.float32), y.astype(np.float32)
+
+
+def _net(X, y, callbacks, gate=True, max_epochs=4, l1=0.0, lr=1e-2,
+         **kwargs):
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        backbone = MLPBackbone(N_SENSORS, N_STEPS * 2, N_SENSORS, HORIZON,
+                               hidden_size=8, dropout=0.0)
+        module = ForecastNetwork(
+            backbone, Standardizer(*fit_standardizer(X)),
+            Standardizer(*fit_standardizer(y)), HORIZON, residual=False,
+            gate=SensorGate(N_SENSORS, l1=l1) if gate else None)
+    return ForecastNet(module=module, criterion=MaskedLoss,
+                       callbacks=list(callbacks), max_epochs=max_epochs,
+                       batch_size=8, train_split=None,
+                       device="cpu", iterator_train__shuffle=False,
+                       verbose=0, lr=lr, **kwargs)
+
+
+def _fit(net, X, y):
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        net.fit({"x": X, "sample_index": np.arange(len(X))}, y)
+    return net
+
+
+class _ParameterTracker(AlternatingMaskTraining):
+    """Also records, per training step, which parameter groups changed."""
+
+    def on_batch_begin(self, net, **kwargs):
+        super().on_batch_begin(net, **kwargs)
+        self.before_ = self._snapshot(net)
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training:
+            after = self._snapshot(net)
+            self.changes_.append(tuple(not torch.equal(a, b) for a, b in
+                                       zip(self.before_, after)))
+
+    def on_train_begin(self, net, **kwargs):
+        super().on_train_begin(net, **kwargs)
+        self.changes_ = []
+
+    @staticmethod
+    def _snapshot(net):
+        module = net.module_
+        return (module.gate.scores.detach().clone(),
+                module.backbone.encoder.linear.weight.detach().clone())
+
+
+def test_alternation_updates_network_then_mask():
+    X, y = _data()
+    tracker = _ParameterTracker(n_network_steps=3, n_mask_steps=1)
+    net = _fit(_net(X, y, [tracker], optimizer=torch.optim.AdamW), X, y)
+    # 4 batches per epoch, 4 epochs: pattern (net, net, net, mask) repeated
+    expected = [(False, True)] * 3 + [(True, False)]
+    assert tracker.changes_ == expected * 4
+    assert net.history[-1, "mask_steps"] == 4
+    assert all(p.requires_grad for p in net.module_.parameters())
+
+
+def test_alternation_needs_a_gate():
+    X, y = _data()
+    with pytest.raises(ValueError, match="needs a module with a SensorGate"):
+        _fit(_net(X, y, [AlternatingMaskTraining()], gate=False), X, y)
+
+
+def test_pruning_rounds_follow_the_schedule():
+    X, y = _data()
+    pruning = IterativeSensorPruning(0.7, prune_epochs=[2, 4, 6],
+                                     swap_fraction=0.0)
+    net = _fit(_net(X, y, [AlternatingMaskTraining(1, 1), pruning],
+                    max_epochs=7), X, y)
+    levels = pruning_schedule(0.7, 3)
+    n_active = net.history[:, "n_active_sensors"]
+    expected = [N_SENSORS, check_n_kept(levels[0], N_SENSORS)] * 1
+    assert n_active[:2] == expected
+    assert n_active[-1] == check_n_kept(0.7, N_SENSORS) == 3
+    assert net.history[:, "round"] == [0, 1, 1, 2, 2, 3, 3]
+    assert net.history[1, "event_pruning"] == "prune round 1"
+    assert net.module_.n_kept == 3
+    # the network now computes on the 3 active sensors only
+    np.testing.assert_array_equal(net.module_.sensor_index.numpy(),
+                                  np.flatnonzero(pruning.active_))
+
+
+class _ScoreRecorder(AlternatingMaskTraining):
+    """Alternation that also records the scores the pruning will read."""
+
+    def on_epoch_end(self, net, **kwargs):
+        super().on_epoch_end(net, **kwargs)
+        self.scores_.append(net.module_.gate.scores.detach().abs().numpy()
+                            .copy())
+        self.active_.append(net.module_.sensor_index.numpy().copy())
+
+    def on_train_begin(self, net, **kwargs):
+        super().on_train_begin(net, **kwargs)
+        self.scores_, self.active_ = [], []
+
+
+def test_each_round_keeps_the_highest_scores():
+    X, y = _data()
+    recorder = _ScoreRecorder(1, 1)  # runs before the pruning callback
+    pruning = IterativeSensorPruning(0.8, prune_epochs=[4, 6, 8],
+                                     swap_fraction=0.0)
+    net = _fit(_net(X, y, [recorder, pruning], max_epochs=9,
+                    optimizer=torch.optim.AdamW,
+                    optimizer__param_groups=[("gate.scores", {"lr": 5e-2})]),
+               X, y)
+    for epoch in (4, 6, 8):
+        scores = recorder.scores_[epoch - 1]      # what the round reads
+        before = recorder.active_[epoch - 1]      # active before the round
+        after = recorder.active_[epoch]           # active in the next epoch
+        order = np.argsort(-scores[before], kind="stable")
+        np.testing.assert_array_equal(after,
+                                      np.sort(before[order[:len(after)]]))
+        assert len(after) < len(before)
+    assert len(recorder.active_[-1]) == check_n_kept(0.8, N_SENSORS) == 2
+    assert net.history[-1, "sparsity"] == pytest.approx(0.8)
+
+
+def test_swaps_keep_the_count_and_spare_required_sensors():
+    X, y = _data()
+    required = np.zeros(N_SENSORS, bool)
+    required[9] = True
+    pruning = IterativeSensorPruning(0.5, prune_epochs=[1, 5],
+                                     swap_fraction=0.5, required=required)
+    net = _fit(_net(X, y, [pruning], max_epochs=6), X, y)
+    events = net.history[:, "event_pruning"]
+    assert events[2].startswith("swap ")
+    assert int(events[2].split()[1]) > 0
+    n_active = net.history[:, "n_active_sensors"]
+    assert n_active[1] == n_active[2]  # a swap changes members, not count
+    assert pruning.active_[9]
+    assert n_active[-1] == 5

@@ -1,0 +1,93 @@
+"""Tests of sklearn_dynst._masks (DynST's sensor gate and mask gradients)."""
+
+import numpy as np
+import pytest
+import torch
+
+from sklearn_dynst._masks import SensorGate, mask_gradients
+from sklearn_dynst._net import MaskedLoss
+from sklearn_dynst._network import ForecastNetwork
+from sklearn_dynst._scaling import Standardizer, fit_standardizer
+from sklearn_dynst.backbones import MLPBackbone
+
+N_SENSORS, N_STEPS, HORIZON = 5, 3, 2
+
+
+def _network(residual=True):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(16, N_SENSORS, N_STEPS, 1)).astype(np.float32)
+    y = rng.normal(size=(16, N_SENSORS, HORIZON, 1)).astype(np.float32)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        backbone = MLPBackbone(N_SENSORS, N_STEPS * 2, N_SENSORS, HORIZON,
+                               hidden_size=8, dropout=0.0)
+        network = ForecastNetwork(
+            backbone, Standardizer(*fit_standardizer(X)),
+            Standardizer(*fit_standardizer(y)), HORIZON, residual=residual,
+            gate=SensorGate(N_SENSORS))
+    network.gate.scores.data = torch.tensor([1.0, 0.5, 2.0, -1.0, 0.8])
+    return network.eval(), torch.tensor(X), torch.tensor(y)
+
+
+def test_gate_scales_each_token_by_its_sensor_score():
+    gate = SensorGate(4)
+    gate.scores.data = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    tokens = torch.ones(2, 2, 3)
+    out = gate(tokens, torch.tensor([1, 3])).detach()
+    np.testing.assert_allclose(out[0, :, 0].numpy(), [2.0, 4.0])
+    assert out.shape == tokens.shape
+
+
+@pytest.mark.parametrize("residual", [True, False])
+def test_sensor_weights_equal_gate_when_all_active(residual):
+    network, X, _ = _network(residual)
+    expected = network(X)
+    weights = network.gate.scores.detach().clone()
+    torch.testing.assert_close(network(X, sensor_weights=weights), expected)
+
+
+def test_set_active_computes_on_the_active_sensors_only():
+    network, X, _ = _network()
+    network.set_active([0, 2, 4])
+    full = network(X)
+    compact = network(X[:, [0, 2, 4]])
+    torch.testing.assert_close(full, compact)
+    weights = network.gate.scores.detach() * torch.tensor(
+        [1.0, 0.0, 1.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match="all 5 sensors or the 3 kept"):
+        network(X[:, :4])
+    with pytest.raises(ValueError, match="all 5 sensors when sensor_weights"):
+        network(X[:, [0, 2, 4]], sensor_weights=weights)
+
+
+def test_mask_gradients_match_finite_differences():
+    network, X, y = _network()
+    network.set_active([0, 1, 2])
+    loss = MaskedLoss("mse")
+    y_scaled = network.scale_target(y)
+    batches = [(X[:8], y_scaled[:8]), (X[8:], y_scaled[8:])]
+    gradients = mask_gradients(network, batches, loss)
+    assert gradients.shape == (N_SENSORS,)
+    base = torch.tensor([1.0, 0.5, 2.0, 0.0, 0.0])
+    eps = 1e-2
+    for sensor in (1, 3):  # one active, one switched off
+        up, down = base.clone(), base.clone()
+        up[sensor] += eps
+        down[sensor] -= eps
+        with torch.no_grad():
+            numeric = sum(
+                (loss(network(x, sensor_weights=up), t)
+                 - loss(network(x, sensor_weights=down), t)) / (2 * eps)
+                for x, t in batches)
+        assert gradients[sensor].item() == pytest.approx(numeric.item(),
+                                                          rel=2e-2, abs=1e-4)
+    assert abs(gradients[3].item()) > 0  # switched-off sensors get a signal
+    assert all(p.grad is None for p in network.parameters())
+
+
+def test_gate_penalty_is_l1_of_active_scores():
+    gate = SensorGate(4, l1=0.5)
+    gate.scores.data = torch.tensor([1.0, -2.0, 3.0, 4.0])
+    assert gate.penalty(torch.tensor([0, 1])).item() == pytest.approx(0.75)
+    network, _, _ = _network()
+    assert network.penalty().item() == 0.0  # l1=0 by default
