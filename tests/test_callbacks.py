@@ -19,9 +19,9 @@ from sklearn_dynst.callbacks import (
 N_SAMPLES, N_SENSORS, N_STEPS, HORIZON = 32, 10, 3, 2
 
 
-def _data(seed=0):
+def _data(seed=0, n_samples=N_SAMPLES):
     rng = np.random.default_rng(seed)
-    X = rng.normal(size=(N_SAMPLES, N_SENSORS, N_STEPS, 1))
+    X = rng.normal(size=(n_samples, N_SENSORS, N_STEPS, 1))
     # the target of every sensor is driven by sensors 0 and 1 only
     y = np.repeat(X[:, [0]] + X[:, [1]], N_SENSORS, axis=1)[:, :, :HORIZON]
     return X.astype(np.float32), y.astype(np.float32)
@@ -144,6 +144,19 @@ def test_each_round_keeps_the_highest_scores():
         assert len(after) < len(before)
     assert len(recorder.active_[-1]) == check_n_kept(0.8, N_SENSORS) == 2
     assert net.history[-1, "sparsity"] == pytest.approx(0.8)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pruning_keeps_the_informative_sensors(seed):
+    # every target is driven by sensors 0 and 1 only: iterative pruning of
+    # the learned scores (mask steps with their own step size) keeps them
+    X, y = _data(seed, n_samples=256)
+    pruning = IterativeSensorPruning(0.8, prune_epochs=[4, 8, 12],
+                                     swap_fraction=0.0)
+    _fit(_net(X, y, [AlternatingMaskTraining(1, 1), pruning], max_epochs=13,
+              optimizer=torch.optim.AdamW,
+              optimizer__param_groups=[("gate.scores", {"lr": 5e-2})]), X, y)
+    assert set(np.flatnonzero(pruning.active_)) == {0, 1}
 
 
 def test_swaps_keep_the_count_and_spare_required_sensors():
