@@ -23,6 +23,7 @@ from torch.optim.lr_scheduler import ReduceLROnPlateau
 from ._layouts import from_tokens, take_sensors, to_tokens
 from ._net import ChronologicalSplit, ForecastNet, MaskedLoss, \
     resolve_device
+from ._masks import SensorGate
 from ._network import ForecastNetwork
 from ._scaling import Standardizer, fit_standardizer
 from ._validation import check_adjacency, check_chronological, \
@@ -141,8 +142,12 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
             )
         return bool(self.residual) and compatible
 
-    def _make_module(self, X_tokens, y_tokens, sensor_index=None):
-        """Build the forecasting network for data in token layout."""
+    def _make_module(self, X_tokens, y_tokens, sensor_index=None, gate=False):
+        """Build the forecasting network for data in token layout.
+
+        ``gate=True`` adds a :class:`~sklearn_dynst._masks.SensorGate` (a
+        learnable score per sensor) for sensor pruning.
+        """
         _, n_sensors, n_steps, n_values = X_tokens.shape
         _, n_outputs, horizon, out_values = y_tokens.shape
         adjacency = None
@@ -164,43 +169,60 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
             horizon,
             sensor_index=sensor_index,
             residual=self._residual(self.input_layout_, self.target_layout_),
+            gate=SensorGate(n_sensors) if gate else None,
         )
 
-    def _make_net(self, module, callbacks=()):
+    def _training_callbacks(self, adaptive=True):
+        """Clipping, and with ``adaptive`` the plateau LR and early stopping."""
+        callbacks = [("clip", GradientNormClipping(gradient_clip_value=5.0))]
+        if adaptive and self.validation_fraction is not None \
+                and self.patience is not None:
+            callbacks += [
+                ("lr_scheduler", LRScheduler(
+                    ReduceLROnPlateau, monitor="valid_loss", factor=0.5,
+                    patience=max(1, self.patience // 4))),
+                ("early_stopping", EarlyStopping(
+                    monitor="valid_loss", patience=self.patience,
+                    load_best=True)),
+            ]
+        if self.verbose >= 2:
+            callbacks.append(("progress", ProgressBar()))
+        return callbacks
+
+    def _make_net(self, module, callbacks=None, **params):
         """Wrap ``module`` in a :class:`ForecastNet` with our defaults."""
         split = None
-        callbacks = list(callbacks) + [
-            ("clip", GradientNormClipping(gradient_clip_value=5.0))]
         if self.validation_fraction is not None:
             gap = self.target_layout_.n_steps - 1
             split = ChronologicalSplit(self.validation_fraction, gap=gap)
-            if self.patience is not None:
-                callbacks.append(("lr_scheduler", LRScheduler(
-                    ReduceLROnPlateau, monitor="valid_loss", factor=0.5,
-                    patience=max(1, self.patience // 4))))
-                callbacks.append(("early_stopping", EarlyStopping(
-                    monitor="valid_loss", patience=self.patience,
-                    load_best=True)))
-        if self.verbose >= 2:
-            callbacks.append(("progress", ProgressBar()))
-        return ForecastNet(
-            module=module,
-            criterion=MaskedLoss,
-            criterion__loss=self.loss,
-            optimizer=torch.optim.AdamW,
-            optimizer__weight_decay=self.weight_decay,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            iterator_train__shuffle=True,
-            train_split=split,
-            callbacks=callbacks,
-            device=resolve_device(self.device),
-            verbose=int(self.verbose),
-        )
+        if callbacks is None:
+            callbacks = self._training_callbacks()
+        return ForecastNet(**{
+            "module": module,
+            "criterion": MaskedLoss,
+            "criterion__loss": self.loss,
+            "optimizer": torch.optim.AdamW,
+            "optimizer__weight_decay": self.weight_decay,
+            "lr": self.lr,
+            "max_epochs": self.max_epochs,
+            "batch_size": self.batch_size,
+            "iterator_train__shuffle": True,
+            "train_split": split,
+            "callbacks": callbacks,
+            "device": resolve_device(self.device),
+            "verbose": int(self.verbose),
+            **params,
+        })
 
-    def _fit_net(self, X_tokens, y_tokens, sensor_index=None, callbacks=()):
+    def _fit_net(self, X_tokens, y_tokens, pruning=None):
         """Train a fresh network; return the fitted :class:`ForecastNet`.
+
+        ``pruning``, a dict with ``callbacks``, ``n_epochs`` and ``mask_lr``,
+        first trains a gated network for ``n_epochs`` under those callbacks
+        (no early stopping: pruning rounds raise the validation loss on
+        purpose), then freezes the sensor scores and fine-tunes the pruned
+        network with early stopping, whose best-weights snapshot therefore
+        only ever holds the final set of sensors.
 
         Weight initialisation, shuffling and dropout draw from torch's global
         generator inside :func:`torch.random.fork_rng`, seeded from
@@ -216,10 +238,23 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         y_arr = _as_float32(y_tokens)
         with torch.random.fork_rng(devices=cuda):
             torch.manual_seed(seed)
-            module = self._make_module(X_tokens, y_tokens, sensor_index)
-            net = self._make_net(module, callbacks)
-            net.fit(X_dict, y_arr)
-        return net
+            module = self._make_module(X_tokens, y_tokens,
+                                       gate=pruning is not None)
+            if pruning is None:
+                return self._make_net(module).fit(X_dict, y_arr)
+            net = self._make_net(
+                module,
+                callbacks=list(pruning["callbacks"])
+                + self._training_callbacks(adaptive=False),
+                max_epochs=pruning["n_epochs"],
+                optimizer__param_groups=[
+                    ("gate.scores", {"lr": pruning["mask_lr"],
+                                     "weight_decay": 0.0})],
+            ).fit(X_dict, y_arr)
+            module.gate.scores.requires_grad_(False)
+            net.set_params(callbacks=self._training_callbacks(),
+                           max_epochs=self.max_epochs)
+            return net.partial_fit(X_dict, y_arr)
 
     def _record_history(self, net):
         """Per-epoch history without the per-batch details."""

@@ -1,18 +1,34 @@
 """DynSTRegressor: a neural forecaster of every sensor of a network."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseSensorForecaster
+from ._pruning import prune_lowest
+from ._validation import check_n_kept
+from .callbacks import AlternatingMaskTraining, IterativeSensorPruning
 
 __all__ = ["DynSTRegressor"]
 
 
 class DynSTRegressor(BaseSensorForecaster):
-    """Forecast every sensor of a network with a PyTorch backbone via skorch.
+    """Forecast every sensor of a network, from as few sensors as asked.
+
+    With ``sparsity > 0`` this is DynST: a learnable score per sensor scales
+    its stream-morphed token; training alternates ``n_network_steps`` steps
+    on the network with the scores fixed and ``n_mask_steps`` steps on the
+    scores with the network fixed; after a warm-up of ``2 *
+    epochs_per_round`` epochs, ``n_rounds`` rounds each switch off the
+    lowest-scoring share of the active sensors until ``sparsity`` is reached,
+    and half-way between rounds ``swap_fraction`` of the active sensors with
+    the smallest mask gradients are exchanged for switched-off ones with the
+    largest. The network is then fine-tuned on the kept sensors with early
+    stopping. Switched-off sensors are removed from the computation (not
+    multiplied by zero): ``predict`` accepts ``X`` holding only the kept
+    sensors and computes on those alone.
 
     With ``sparsity=0`` this is the dense neural forecaster: each sensor's
     window is one token (stream-morph), missing readings are imputed and
@@ -23,9 +39,27 @@ class DynSTRegressor(BaseSensorForecaster):
     Parameters
     ----------
     sparsity : float in [0, 1), default=0.0
-        Fraction of sensors to switch off. Only the dense model
-        (``sparsity=0``) is available in this release; sensor pruning
-        (DynST) raises ``NotImplementedError``.
+        Fraction of sensors to switch off (of their total cost, with
+        ``sensor_costs``).
+    pruning : {"iterative", "one-shot"}, default="iterative"
+        "one-shot" trains as long, then prunes once to ``sparsity``.
+    n_rounds : int, default=10
+        Pruning rounds (the DynST paper's 10); each removes the same share
+        of the sensors still active.
+    epochs_per_round : int, default=2
+        Epochs between rounds (and half of the warm-up).
+    swap_fraction : float, default=0.02
+        Share of the active sensors swapped between rounds (DynST's q, much
+        smaller than the share a round prunes); 0 disables swaps.
+    n_network_steps, n_mask_steps : int, default=4 and 1
+        DynST's R and M: batches on the network, then on the scores.
+    mask_lr : float, default=1e-2
+        Learning rate of the sensor scores (their own parameter group).
+    required_sensors : array-like of int or bool, default=None
+        Sensors never switched off (indices, or a mask over sensors).
+    sensor_costs : array-like of shape (n_sensors,), default=None
+        Positive cost per sensor; ``sparsity`` then is the share of the total
+        cost switched off.
     backbone : {"mlp", "gru", "graph", "transformer", "cnn"} or nn.Module class, default="mlp"
         Network mapping the sensor tokens to the forecast (see
         :mod:`sklearn_dynst.backbones`). ``"graph"`` needs ``adjacency``;
@@ -74,11 +108,15 @@ class DynSTRegressor(BaseSensorForecaster):
         The fitted skorch net; ``net_.module_`` is the torch network.
     support_ : ndarray of bool of shape (`n_features_in_`,)
         Kept sensors.
+    sensor_scores_ : ndarray of shape (`n_features_in_`,)
+        Magnitude of each sensor's learned score (only when ``sparsity >
+        0``); switched-off sensors keep the score they had when pruned.
     sparsity_ : float
         Fraction of sensors switched off.
     history_ : list of dict
         Per epoch: ``train_loss``, ``valid_loss``, ``dur``,
-        ``n_active_sensors``, ``sparsity``.
+        ``n_active_sensors``, ``sparsity`` and, while pruning, ``round`` and
+        ``event_pruning`` (e.g. "prune round 3", "swap 4").
     n_features_in_ : int
         Number of sensors (or grid patches) seen in ``fit``.
     feature_names_in_ : ndarray of str of shape (`n_features_in_`,)
@@ -114,14 +152,35 @@ class DynSTRegressor(BaseSensorForecaster):
     _parameter_constraints = {
         **BaseSensorForecaster._parameter_constraints,
         "sparsity": [Interval(Real, 0, 1, closed="left")],
+        "pruning": [StrOptions({"iterative", "one-shot"})],
+        "n_rounds": [Interval(Integral, 1, None, closed="left")],
+        "epochs_per_round": [Interval(Integral, 1, None, closed="left")],
+        "swap_fraction": [Interval(Real, 0, 1, closed="left")],
+        "n_network_steps": [Interval(Integral, 1, None, closed="left")],
+        "n_mask_steps": [Interval(Integral, 1, None, closed="left")],
+        "mask_lr": [Interval(Real, 0, None, closed="neither")],
+        "required_sensors": ["array-like", None],
+        "sensor_costs": ["array-like", None],
     }
 
-    def __init__(self, sparsity=0.0, *, backbone="mlp", backbone_params=None,
+    def __init__(self, sparsity=0.0, *, pruning="iterative", n_rounds=10,
+                 epochs_per_round=2, swap_fraction=0.02, n_network_steps=4,
+                 n_mask_steps=1, mask_lr=1e-2, required_sensors=None,
+                 sensor_costs=None, backbone="mlp", backbone_params=None,
                  adjacency=None, patch_size=None, residual="auto",
                  loss="mae", max_epochs=100, batch_size=64, lr=1e-3, weight_decay=1e-4,
                  validation_fraction=0.1, patience=10, device="auto",
                  random_state=None, verbose=0):
         self.sparsity = sparsity
+        self.pruning = pruning
+        self.n_rounds = n_rounds
+        self.epochs_per_round = epochs_per_round
+        self.swap_fraction = swap_fraction
+        self.n_network_steps = n_network_steps
+        self.n_mask_steps = n_mask_steps
+        self.mask_lr = mask_lr
+        self.required_sensors = required_sensors
+        self.sensor_costs = sensor_costs
         self.backbone = backbone
         self.backbone_params = backbone_params
         self.adjacency = adjacency
@@ -160,14 +219,72 @@ class DynSTRegressor(BaseSensorForecaster):
         self : DynSTRegressor
         """
         X_tokens, y_tokens = self._validate_fit_data(X, y)
-        if self.sparsity > 0:
-            raise NotImplementedError(
-                "Sensor pruning (sparsity > 0) is not available yet; only "
-                f"the dense forecaster (sparsity=0) is. Got sparsity="
-                f"{self.sparsity}."
-            )
-        self.support_ = np.ones(self.n_features_in_, dtype=bool)
-        self.sparsity_ = 0.0
-        self.net_ = self._fit_net(X_tokens, y_tokens)
+        if self.sparsity == 0:
+            self.support_ = np.ones(self.n_features_in_, dtype=bool)
+            self.net_ = self._fit_net(X_tokens, y_tokens)
+        else:
+            self._fit_pruned(X_tokens, y_tokens)
+        self.sparsity_ = 1.0 - self.support_.mean()
         self.history_ = self._record_history(self.net_)
         return self
+
+    def _constraints(self):
+        """Required-sensor mask and costs, checked against the data."""
+        n_sensors = self.n_features_in_
+        required = np.zeros(n_sensors, dtype=bool)
+        if self.required_sensors is not None:
+            given = np.asarray(self.required_sensors)
+            if given.dtype == bool:
+                if given.shape != (n_sensors,):
+                    raise ValueError(
+                        f"required_sensors as a mask must have shape "
+                        f"({n_sensors},); got {given.shape}."
+                    )
+                required = given.copy()
+            else:
+                if given.size and (given.min() < 0 or given.max() >= n_sensors):
+                    raise ValueError(
+                        f"required_sensors must be sensor indices in [0, "
+                        f"{n_sensors}); got {given.tolist()}."
+                    )
+                required[given.astype(int)] = True
+        costs = None
+        if self.sensor_costs is not None:
+            costs = np.asarray(self.sensor_costs, dtype=float)
+            if costs.shape != (n_sensors,) or not (costs > 0).all():
+                raise ValueError(
+                    f"sensor_costs must hold {n_sensors} positive values, one "
+                    f"per sensor; got shape {costs.shape}."
+                )
+        check_n_kept(self.sparsity, n_sensors)
+        # raises if the required sensors alone exceed what sparsity keeps
+        prune_lowest(np.zeros(n_sensors), np.ones(n_sensors, bool),
+                     self.sparsity, required=required, costs=costs)
+        return required, costs
+
+    def _fit_pruned(self, X_tokens, y_tokens):
+        """DynST: learn sensor scores, prune in rounds, fine-tune the rest."""
+        required, costs = self._constraints()
+        warm_up = 2 * self.epochs_per_round
+        n_epochs = warm_up + self.n_rounds * self.epochs_per_round
+        if self.pruning == "iterative":
+            prune_epochs = [warm_up + (r + 1) * self.epochs_per_round
+                            for r in range(self.n_rounds)]
+        else:  # one-shot: train as long, score once at the end
+            prune_epochs = [n_epochs]
+        pruner = IterativeSensorPruning(
+            self.sparsity, prune_epochs,
+            swap_fraction=self.swap_fraction if self.pruning == "iterative"
+            else 0.0, required=required, costs=costs)
+        callbacks = [
+            ("alternate", AlternatingMaskTraining(self.n_network_steps,
+                                                  self.n_mask_steps)),
+            ("prune", pruner),
+        ]
+        self.net_ = self._fit_net(X_tokens, y_tokens, pruning={
+            "callbacks": callbacks, "n_epochs": n_epochs,
+            "mask_lr": self.mask_lr})
+        module = self.net_.module_
+        self.support_ = np.zeros(self.n_features_in_, dtype=bool)
+        self.support_[module.sensor_index.cpu().numpy()] = True
+        self.sensor_scores_ = module.gate.scores.detach().abs().cpu().numpy()

@@ -387,11 +387,91 @@ def test_unknown_loss():
         DynSTRegressor(loss="l3", **TINY).fit(X, y)
 
 
-def test_sparsity_not_implemented():
-    X, y = _windows(60)
-    with pytest.raises(NotImplementedError, match="sparsity > 0.*Got "
-                                                  "sparsity=0.5"):
-        DynSTRegressor(0.5, **TINY).fit(X, y)
+def _driven_windows(n_samples=400, n_sensors=10, seed=0):
+    """Windows whose targets (2 sensors) depend on sensors 0 and 1 only."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, 3, n_sensors))
+    signal = X[:, :2, 0] + X[:, :2, 1]
+    y = np.repeat(signal.sum(1)[:, None, None], 2, axis=2) \
+        + 0.05 * rng.normal(size=(n_samples, 1, 2))
+    return X, y
+
+
+PRUNED = {"max_epochs": 30, "residual": False, "random_state": 0,
+          "backbone_params": {"hidden_size": 16}, "epochs_per_round": 1}
+
+
+@pytest.fixture(scope="module")
+def fitted_pruned():
+    X, y = _driven_windows()
+    return DynSTRegressor(0.8, **PRUNED).fit(X, y), X, y
+
+
+def test_pruning_keeps_the_sensors_that_drive_the_target(fitted_pruned):
+    model, X, y = fitted_pruned
+    np.testing.assert_array_equal(np.flatnonzero(model.support_), [0, 1])
+    assert model.sparsity_ == pytest.approx(0.8)
+    assert model.sensor_scores_.shape == (10,)
+    assert model.sensor_scores_[:2].min() > model.sensor_scores_[2:].max()
+    assert model.score(X, y) > 0.95
+
+
+def test_pruned_model_computes_on_kept_sensors_only(fitted_pruned):
+    model, X, _ = fitted_pruned
+    assert model.net_.module_.n_kept == 2
+    np.testing.assert_allclose(model.predict(X[:, :, model.support_]),
+                               model.predict(X), rtol=1e-6)
+    np.testing.assert_array_equal(model.transform(X), X[:, :, [0, 1]])
+    with pytest.raises(ValueError, match="X has 3 features, but "
+                                         "DynSTRegressor is expecting 10"):
+        model.predict(X[:, :, :3])
+
+
+def test_pruning_history_records_rounds(fitted_pruned):
+    model, _, _ = fitted_pruned
+    n_active = [row["n_active_sensors"] for row in model.history_]
+    assert n_active[0] == 10 and n_active[-1] == 2
+    assert all(a >= b for a, b in zip(n_active, n_active[1:]))
+    rounds = [row["event_pruning"] for row in model.history_
+              if str(row.get("event_pruning")).startswith("prune")]
+    assert len(rounds) == 10
+    assert "valid_loss" in model.history_[-1]
+
+
+def test_one_shot_prunes_once():
+    X, y = _driven_windows(200)
+    model = DynSTRegressor(0.5, pruning="one-shot",
+                           **{**PRUNED, "max_epochs": 14}).fit(X, y)
+    n_active = [row["n_active_sensors"] for row in model.history_]
+    assert sorted(set(n_active)) == [5, 10]
+    assert model.support_.sum() == 5
+
+
+def test_required_sensors_and_costs():
+    X, y = _driven_windows(200)
+    model = DynSTRegressor(0.8, required_sensors=[7],
+                           **{**PRUNED, "n_rounds": 2,
+                              "max_epochs": 8}).fit(X, y)
+    assert model.support_[7] and model.support_.sum() == 2
+    costs = np.ones(10)
+    costs[[0, 1]] = 4.0  # sensors 0 and 1 are 8 of the total cost 16
+    model = DynSTRegressor(0.5, sensor_costs=costs,
+                           **{**PRUNED, "n_rounds": 2,
+                              "max_epochs": 8}).fit(X, y)
+    assert costs[~model.support_].sum() / costs.sum() >= 0.5
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"required_sensors": [0, 1, 2, 3, 4, 5]},
+     "required sensors cost 6 of 10"),
+    ({"required_sensors": [12]}, r"sensor indices in \[0, 10\)"),
+    ({"required_sensors": np.ones(3, bool)}, r"mask must have shape \(10,\)"),
+    ({"sensor_costs": np.ones(4)}, "sensor_costs must hold 10 positive"),
+])
+def test_bad_pruning_constraints(params, match):
+    X, y = _driven_windows(50)
+    with pytest.raises(ValueError, match=match):
+        DynSTRegressor(0.5, **PRUNED, **params).fit(X, y)
 
 
 # ----------------------------------------------------------- bad input (SPEC)

@@ -145,7 +145,8 @@ class IterativeSensorPruning(Callback):
             self.active_ = swap_sensors(self.active_, gradients, n_swap,
                                         required=self.required)
             self._apply(net)
-            event = f"swap {int((before & ~self.active_).sum())}"
+            n_swapped = int((before & ~self.active_).sum())
+            event = f"swap {n_swapped}" if n_swapped else None
         if epoch in self.levels_:
             scores = net.module_.gate.scores.detach().abs().cpu().numpy()
             self.active_ = prune_lowest(scores, self.active_,
