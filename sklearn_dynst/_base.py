@@ -254,6 +254,9 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
             module.gate.scores.requires_grad_(False)
             net.set_params(callbacks=self._training_callbacks(),
                            max_epochs=self.max_epochs)
+            # skorch's set_params initialises callbacks *before* storing the
+            # new list: initialise again so the fine-tuning really runs them
+            net.initialize_callbacks()
             return net.partial_fit(X_dict, y_arr)
 
     def _record_history(self, net):

@@ -438,6 +438,14 @@ def test_pruning_history_records_rounds(fitted_pruned):
     assert "valid_loss" in model.history_[-1]
 
 
+def test_fine_tuning_runs_early_stopping_not_pruning(fitted_pruned):
+    model, _, _ = fitted_pruned
+    names = [name for name, _ in model.net_.callbacks_]
+    assert "early_stopping" in names
+    assert "alternate" not in names and "prune" not in names
+    assert not model.net_.module_.gate.scores.requires_grad
+
+
 def test_one_shot_prunes_once():
     X, y = _driven_windows(200)
     model = DynSTRegressor(0.5, pruning="one-shot",
