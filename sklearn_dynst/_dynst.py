@@ -43,6 +43,12 @@ class DynSTRegressor(BaseSensorForecaster):
         ``sensor_costs``).
     pruning : {"iterative", "one-shot"}, default="iterative"
         "one-shot" trains as long, then prunes once to ``sparsity``.
+    importance : {"magnitude", "removal"}, default="magnitude"
+        What each round prunes: the sensors with the smallest learned score
+        (DynST's Eq. 4), or those whose removal is estimated (first order,
+        from presence gradients that include the sensor's own last value) to
+        raise the loss least; with "removal", swaps also use these signed
+        estimates.
     n_rounds : int, default=10
         Pruning rounds (the DynST paper's 10); each removes the same share
         of the sensors still active.
@@ -153,6 +159,7 @@ class DynSTRegressor(BaseSensorForecaster):
         **BaseSensorForecaster._parameter_constraints,
         "sparsity": [Interval(Real, 0, 1, closed="left")],
         "pruning": [StrOptions({"iterative", "one-shot"})],
+        "importance": [StrOptions({"magnitude", "removal"})],
         "n_rounds": [Interval(Integral, 1, None, closed="left")],
         "epochs_per_round": [Interval(Integral, 1, None, closed="left")],
         "swap_fraction": [Interval(Real, 0, 1, closed="left")],
@@ -163,7 +170,8 @@ class DynSTRegressor(BaseSensorForecaster):
         "sensor_costs": ["array-like", None],
     }
 
-    def __init__(self, sparsity=0.0, *, pruning="iterative", n_rounds=10,
+    def __init__(self, sparsity=0.0, *, pruning="iterative",
+                 importance="magnitude", n_rounds=10,
                  epochs_per_round=2, swap_fraction=0.02, n_network_steps=4,
                  n_mask_steps=1, mask_lr=1e-2, required_sensors=None,
                  sensor_costs=None, backbone="mlp", backbone_params=None,
@@ -173,6 +181,7 @@ class DynSTRegressor(BaseSensorForecaster):
                  random_state=None, verbose=0):
         self.sparsity = sparsity
         self.pruning = pruning
+        self.importance = importance
         self.n_rounds = n_rounds
         self.epochs_per_round = epochs_per_round
         self.swap_fraction = swap_fraction
@@ -275,7 +284,8 @@ class DynSTRegressor(BaseSensorForecaster):
         pruner = IterativeSensorPruning(
             self.sparsity, prune_epochs,
             swap_fraction=self.swap_fraction if self.pruning == "iterative"
-            else 0.0, required=required, costs=costs)
+            else 0.0, required=required, costs=costs,
+            importance=self.importance)
         callbacks = [
             ("alternate", AlternatingMaskTraining(self.n_network_steps,
                                                   self.n_mask_steps)),

@@ -62,20 +62,22 @@ class SensorGate(nn.Module):
 
 
 def mask_gradients(network, batches, loss_fn):
-    """Gradient of the loss with respect to every sensor's effective mask.
+    """Gradient of the loss with respect to every sensor's presence.
 
-    The effective mask is the gate score for active sensors and 0 for
-    switched-off ones. All sensors are fed for this pass (it is the only
-    place where switched-off sensors are read): a switched-off sensor's data
-    is scaled by 0 (its identity still reaches the backbone, and it adds no
-    residual), so its gradient measures how much its *data* would lower the
-    loss. The gradients of all ``batches`` are summed; the network's
-    parameters are left untouched (no gradient is accumulated in them).
+    The presence is 1 for active sensors and 0 for switched-off ones; it
+    scales a sensor's token and its residual (last observed value). All
+    sensors are fed for this pass, the only place where switched-off
+    sensors are read (their identity still reaches the backbone, their data
+    does not). First order, ``-gradient`` estimates the loss increase of
+    removing an active sensor, and ``gradient`` the loss change of bringing
+    back a switched-off one (negative: it would help). The gradients of all
+    ``batches`` are summed; the network's parameters are left untouched (no
+    gradient is accumulated in them).
 
     Parameters
     ----------
     network : ForecastNetwork
-        With a ``gate``; its ``sensor_index`` marks the active sensors.
+        Its ``sensor_index`` marks the active sensors.
     batches : iterable of (x, y)
         ``x`` holding all sensors, ``y`` in the network's target units
         (standardised); e.g. a few training batches.
@@ -86,10 +88,10 @@ def mask_gradients(network, batches, loss_fn):
     -------
     gradients : Tensor of shape (n_sensors,)
     """
-    gate = network.gate
-    active = torch.zeros_like(gate.scores, dtype=torch.bool)
-    active[network.sensor_index] = True
-    weights = torch.where(active, gate.scores.detach(), 0.0).requires_grad_()
+    presence = torch.zeros(network.n_sensors,
+                           device=network.sensor_index.device)
+    presence[network.sensor_index] = 1.0
+    weights = presence.requires_grad_()
     total = torch.zeros_like(weights)
     for x, y in batches:
         loss = loss_fn(network(x, sensor_weights=weights), y)

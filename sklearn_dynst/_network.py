@@ -97,9 +97,11 @@ class ForecastNetwork(nn.Module):
     def forward(self, x, sensor_weights=None):
         """Forecast from ``x`` of shape (batch, n_sensors or n_kept, n_steps, n_values).
 
-        ``sensor_weights`` (n_sensors,), when given, replaces the gate: every
-        sensor of ``x`` (which must hold all of them) is fed, its token scaled
-        by its weight; only active sensors add a residual (see
+        ``sensor_weights`` (n_sensors,), when given, is each sensor's
+        *presence* in [0, 1]: every sensor of ``x`` (which must hold all of
+        them) is fed, its token (after the gate) and its residual scaled by
+        its presence, so presence 1 for the active sensors and 0 for the
+        others reproduces the pruned model's residual exactly (see
         :func:`~sklearn_dynst._masks.mask_gradients`).
         """
         index = self.sensor_index
@@ -120,19 +122,18 @@ class ForecastNetwork(nn.Module):
         observed = torch.isfinite(x)
         z = torch.where(observed, self.input_scaler.transform(x, index), 0.0)
         tokens = torch.cat([z, observed.to(z.dtype)], dim=-1).flatten(2)
+        if self.gate is not None:
+            tokens = self.gate(tokens, index)
         if sensor_weights is not None:
             tokens = tokens * sensor_weights[:, None]
-        elif self.gate is not None:
-            tokens = self.gate(tokens, index)
         out = self.backbone(tokens, index)
         out = out.reshape(x.shape[0], out.shape[1], self.horizon, -1)
         if self.residual:
             last, found = last_observed(x, observed)
-            if sensor_weights is not None:  # switched-off sensors add nothing
-                index = self.sensor_index
-                last, found = last[:, index], found[:, index]
             base = self.target_scaler.transform(last.unsqueeze(2), index)
             base = torch.where(found.unsqueeze(2), base, 0.0)
+            if sensor_weights is not None:  # absent sensors add nothing
+                base = base * sensor_weights[:, None, None]
             out = out.index_add(1, index, base.expand(-1, -1, self.horizon, -1))
         return out
 

@@ -139,7 +139,7 @@ def prune_lowest(scores, active, sparsity, *, required=None, costs=None):
     return active
 
 
-def swap_sensors(active, gradients, n_swap, *, required=None):
+def swap_sensors(active, gradients, n_swap, *, required=None, signed=False):
     """Exchange sensors between the active and the switched-off sets.
 
     Drops the ``n_swap`` active sensors whose mask gradient has the smallest
@@ -156,6 +156,10 @@ def swap_sensors(active, gradients, n_swap, *, required=None):
         switched-off sensors included.
     n_swap : int >= 0
     required : array-like of bool of shape (n_sensors,), default=None
+    signed : bool, default=False
+        If True, ``gradients`` are signed values (e.g. the estimated loss
+        increase of removing a sensor): drop the active sensors with the
+        smallest values, regrow the switched-off ones with the largest.
 
     Returns
     -------
@@ -168,7 +172,9 @@ def swap_sensors(active, gradients, n_swap, *, required=None):
     >>> swap_sensors([True, True, False, False], [0.5, 0.01, 0.2, 0.9], 1)
     array([ True, False, False,  True])
     """
-    magnitude = np.abs(np.asarray(gradients, dtype=float))
+    magnitude = np.asarray(gradients, dtype=float)
+    if not signed:
+        magnitude = np.abs(magnitude)
     n_sensors = magnitude.shape[0]
     active = _as_mask(active, n_sensors, "active").copy()
     required = _as_mask(required, n_sensors, "required")

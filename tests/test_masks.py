@@ -39,11 +39,11 @@ def test_gate_scales_each_token_by_its_sensor_score():
 
 
 @pytest.mark.parametrize("residual", [True, False])
-def test_sensor_weights_equal_gate_when_all_active(residual):
+def test_full_presence_equals_the_plain_forward(residual):
     network, X, _ = _network(residual)
     expected = network(X)
-    weights = network.gate.scores.detach().clone()
-    torch.testing.assert_close(network(X, sensor_weights=weights), expected)
+    torch.testing.assert_close(
+        network(X, sensor_weights=torch.ones(N_SENSORS)), expected)
 
 
 def test_set_active_computes_on_the_active_sensors_only():
@@ -52,12 +52,22 @@ def test_set_active_computes_on_the_active_sensors_only():
     full = network(X)
     compact = network(X[:, [0, 2, 4]])
     torch.testing.assert_close(full, compact)
-    weights = network.gate.scores.detach() * torch.tensor(
-        [1.0, 0.0, 1.0, 0.0, 1.0])
+    weights = torch.tensor([1.0, 0.0, 1.0, 0.0, 1.0])
     with pytest.raises(ValueError, match="all 5 sensors or the 3 kept"):
         network(X[:, :4])
     with pytest.raises(ValueError, match="all 5 sensors when sensor_weights"):
         network(X[:, [0, 2, 4]], sensor_weights=weights)
+
+
+def test_zero_presence_removes_the_residual():
+    network, X, _ = _network(residual=True)
+    no_residual, _, _ = _network(residual=False)
+    presence = torch.tensor([1.0, 1.0, 1.0, 1.0, 0.0])
+    # the sensor at presence 0 gets the forecast without its last value
+    diff = network(X, sensor_weights=presence) - no_residual(
+        X, sensor_weights=presence)
+    assert torch.all(diff[:, 4] == 0)
+    assert torch.all(diff[:, 0].abs().sum((1, 2)) > 0)
 
 
 def test_mask_gradients_match_finite_differences():
@@ -68,7 +78,7 @@ def test_mask_gradients_match_finite_differences():
     batches = [(X[:8], y_scaled[:8]), (X[8:], y_scaled[8:])]
     gradients = mask_gradients(network, batches, loss)
     assert gradients.shape == (N_SENSORS,)
-    base = torch.tensor([1.0, 0.5, 2.0, 0.0, 0.0])
+    base = torch.tensor([1.0, 1.0, 1.0, 0.0, 0.0])  # presence of the active
     eps = 1e-2
     for sensor in (1, 3):  # one active, one switched off
         up, down = base.clone(), base.clone()

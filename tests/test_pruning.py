@@ -100,3 +100,14 @@ def test_swap_respects_required_and_limits():
     # more swaps than possible: bounded by the smaller set
     assert swap_sensors(active, [0.0, 1.0, 5.0], 10).sum() == 2
     np.testing.assert_array_equal(swap_sensors(active, [1, 1, 1], 0), active)
+
+
+def test_signed_swap_uses_values_not_magnitudes():
+    active = np.array([True, True, False, False])
+    # removal cost of active sensors; regrowth gain of switched-off ones
+    values = np.array([-0.5, 0.2, 0.9, -3.0])
+    np.testing.assert_array_equal(
+        swap_sensors(active, values, 1, signed=True), [False, True, True,
+                                                        False])
+    np.testing.assert_array_equal(  # magnitudes would regrow sensor 3
+        swap_sensors(active, values, 1), [True, False, False, True])

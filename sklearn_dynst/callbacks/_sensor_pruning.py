@@ -91,17 +91,24 @@ class IterativeSensorPruning(Callback):
     costs : array-like of float, default=None
         Sensor costs; ``sparsity`` then is a share of the total cost.
     n_score_batches : int, default=8
-        Training batches over which mask gradients are summed for a swap.
+        Training batches over which presence gradients are summed.
+    importance : {"magnitude", "removal"}, default="magnitude"
+        What a round prunes: the smallest gate scores (DynST's Eq. 4), or
+        the smallest first-order estimates of the loss increase that
+        removing each sensor would cause (from presence gradients, which
+        also count the sensor's own residual).
     """
 
     def __init__(self, sparsity, prune_epochs, swap_fraction=0.05,
-                 required=None, costs=None, n_score_batches=8):
+                 required=None, costs=None, n_score_batches=8,
+                 importance="magnitude"):
         self.sparsity = sparsity
         self.prune_epochs = prune_epochs
         self.swap_fraction = swap_fraction
         self.required = required
         self.costs = costs
         self.n_score_batches = n_score_batches
+        self.importance = importance
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         module = net.module_
@@ -129,6 +136,11 @@ class IterativeSensorPruning(Callback):
                           device=net.device)
             yield x, net.module_.scale_target(to_tensor(yi, device=net.device))
 
+    def _presence_gradients(self, net, dataset):
+        net.module_.eval()
+        return mask_gradients(net.module_, self._score_batches(net, dataset),
+                              net.criterion_).cpu().numpy()
+
     def _apply(self, net):
         net.module_.set_active(np.flatnonzero(self.active_))
 
@@ -136,19 +148,26 @@ class IterativeSensorPruning(Callback):
         epoch = len(net.history)
         event = None
         if epoch in self.swap_epochs_ and self.swap_fraction > 0:
-            net.module_.eval()
-            gradients = mask_gradients(
-                net.module_, self._score_batches(net, dataset_train),
-                net.criterion_).cpu().numpy()
+            gradients = self._presence_gradients(net, dataset_train)
             n_swap = int(round(self.swap_fraction * self.active_.sum()))
             before = self.active_
-            self.active_ = swap_sensors(self.active_, gradients, n_swap,
-                                        required=self.required)
+            if self.importance == "removal":
+                # -g: estimated loss increase of removing an active sensor,
+                # and loss decrease of regrowing a switched-off one
+                self.active_ = swap_sensors(self.active_, -gradients, n_swap,
+                                            required=self.required,
+                                            signed=True)
+            else:  # Eq. 5-7: gradient magnitudes
+                self.active_ = swap_sensors(self.active_, gradients, n_swap,
+                                            required=self.required)
             self._apply(net)
             n_swapped = int((before & ~self.active_).sum())
             event = f"swap {n_swapped}" if n_swapped else None
         if epoch in self.levels_:
-            scores = net.module_.gate.scores.detach().abs().cpu().numpy()
+            if self.importance == "removal":
+                scores = -self._presence_gradients(net, dataset_train)
+            else:
+                scores = net.module_.gate.scores.detach().abs().cpu().numpy()
             self.active_ = prune_lowest(scores, self.active_,
                                         self.levels_[epoch],
                                         required=self.required,
