@@ -43,12 +43,13 @@ class DynSTRegressor(BaseSensorForecaster):
         ``sensor_costs``).
     pruning : {"iterative", "one-shot"}, default="iterative"
         "one-shot" trains as long, then prunes once to ``sparsity``.
-    importance : {"magnitude", "removal"}, default="magnitude"
-        What each round prunes: the sensors with the smallest learned score
-        (DynST's Eq. 4), or those whose removal is estimated (first order,
-        from presence gradients that include the sensor's own last value) to
-        raise the loss least; with "removal", swaps also use these signed
-        estimates.
+    importance : {"removal", "magnitude"}, default="removal"
+        What each round prunes: the sensors whose removal is estimated
+        (first order, from presence gradients that include the sensor's own
+        last value) to raise the loss least, swaps using the same signed
+        estimates; or the sensors with the smallest learned score (DynST's
+        Eq. 4, swaps on gradient magnitudes). On METR-LA at sparsity 0.5
+        (one seed) "removal" gave test MAE 4.47 and "magnitude" 4.69.
     n_rounds : int, default=10
         Pruning rounds (the DynST paper's 10); each removes the same share
         of the sensors still active.
@@ -115,8 +116,10 @@ class DynSTRegressor(BaseSensorForecaster):
     support_ : ndarray of bool of shape (`n_features_in_`,)
         Kept sensors.
     sensor_scores_ : ndarray of shape (`n_features_in_`,)
-        Magnitude of each sensor's learned score (only when ``sparsity >
-        0``); switched-off sensors keep the score they had when pruned.
+        Importance of each sensor as the pruning measured it (see
+        ``importance``), only when ``sparsity > 0``: kept sensors hold their
+        value in the last round, switched-off ones the value that made them
+        go. Higher is more important.
     sparsity_ : float
         Fraction of sensors switched off.
     history_ : list of dict
@@ -171,7 +174,7 @@ class DynSTRegressor(BaseSensorForecaster):
     }
 
     def __init__(self, sparsity=0.0, *, pruning="iterative",
-                 importance="magnitude", n_rounds=10,
+                 importance="removal", n_rounds=10,
                  epochs_per_round=2, swap_fraction=0.02, n_network_steps=4,
                  n_mask_steps=1, mask_lr=1e-2, required_sensors=None,
                  sensor_costs=None, backbone="mlp", backbone_params=None,
@@ -297,4 +300,4 @@ class DynSTRegressor(BaseSensorForecaster):
         module = self.net_.module_
         self.support_ = np.zeros(self.n_features_in_, dtype=bool)
         self.support_[module.sensor_index.cpu().numpy()] = True
-        self.sensor_scores_ = module.gate.scores.detach().abs().cpu().numpy()
+        self.sensor_scores_ = pruner.scores_.copy()

@@ -446,6 +446,13 @@ def test_fine_tuning_runs_early_stopping_not_pruning(fitted_pruned):
     assert not model.net_.module_.gate.scores.requires_grad
 
 
+@pytest.mark.parametrize("importance", ["removal", "magnitude"])
+def test_both_criteria_keep_the_driving_sensors(importance):
+    X, y = _driven_windows()
+    model = DynSTRegressor(0.8, importance=importance, **PRUNED).fit(X, y)
+    np.testing.assert_array_equal(np.flatnonzero(model.support_), [0, 1])
+
+
 def test_one_shot_prunes_once():
     X, y = _driven_windows(200)
     model = DynSTRegressor(0.5, pruning="one-shot",

@@ -97,6 +97,14 @@ class IterativeSensorPruning(Callback):
         the smallest first-order estimates of the loss increase that
         removing each sensor would cause (from presence gradients, which
         also count the sensor's own residual).
+
+    Attributes
+    ----------
+    active_ : ndarray of bool of shape (n_sensors,)
+        Sensors on now.
+    scores_ : ndarray of shape (n_sensors,)
+        The importance each sensor had in the last round it took part in
+        (NaN before the first round).
     """
 
     def __init__(self, sparsity, prune_epochs, swap_fraction=0.05,
@@ -125,6 +133,7 @@ class IterativeSensorPruning(Callback):
         self.active_ = np.zeros(module.n_sensors, dtype=bool)
         self.active_[module.sensor_index.cpu().numpy()] = True
         self.round_ = 0
+        self.scores_ = np.full(module.n_sensors, np.nan)
 
     def _score_batches(self, net, dataset):
         iterator = net.get_iterator(dataset, training=False)
@@ -168,6 +177,8 @@ class IterativeSensorPruning(Callback):
                 scores = -self._presence_gradients(net, dataset_train)
             else:
                 scores = net.module_.gate.scores.detach().abs().cpu().numpy()
+            # each sensor keeps the importance of its last round as active
+            self.scores_[self.active_] = scores[self.active_]
             self.active_ = prune_lowest(scores, self.active_,
                                         self.levels_[epoch],
                                         required=self.required,
