@@ -6,12 +6,14 @@ backbones run through skorch, on a GPU when there is one.
 
 from ._dynst import DynSTRegressor
 from ._layouts import patchify, unpatchify
+from ._selector import SensorSelector
 from ._windows import make_windows, temporal_train_test_split
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "DynSTRegressor",
+    "SensorSelector",
     "make_windows",
     "temporal_train_test_split",
     "patchify",

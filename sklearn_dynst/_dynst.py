@@ -44,12 +44,14 @@ class DynSTRegressor(BaseSensorForecaster):
     pruning : {"iterative", "one-shot"}, default="iterative"
         "one-shot" trains as long, then prunes once to ``sparsity``.
     importance : {"removal", "magnitude"}, default="removal"
-        What each round prunes: the sensors whose removal is estimated
-        (first order, from presence gradients that include the sensor's own
-        last value) to raise the loss least, swaps using the same signed
-        estimates; or the sensors with the smallest learned score (DynST's
-        Eq. 4, swaps on gradient magnitudes). On METR-LA at sparsity 0.5
-        (one seed) "removal" gave test MAE 4.47 and "magnitude" 4.69.
+        What each round prunes: the sensors the loss depends on least, by an
+        empirical Fisher estimate in each sensor's presence (which scales its
+        data and its own last value), swaps regrowing the sensors whose
+        return lowers the loss most; or the sensors with the smallest learned
+        score (DynST's Eq. 4, swaps on gradient magnitudes). On METR-LA at
+        sparsity 0.5 (one seed) "removal" gave test MAE 4.32, "magnitude"
+        4.69, a first-order removal estimate 4.47, a random half through the
+        same forecaster 4.44 (all sensors: 3.91).
     n_rounds : int, default=10
         Pruning rounds (the DynST paper's 10); each removes the same share
         of the sensors still active.
@@ -179,8 +181,8 @@ class DynSTRegressor(BaseSensorForecaster):
                  n_mask_steps=1, mask_lr=1e-2, required_sensors=None,
                  sensor_costs=None, backbone="mlp", backbone_params=None,
                  adjacency=None, patch_size=None, residual="auto",
-                 loss="mae", max_epochs=100, batch_size=64, lr=1e-3, weight_decay=1e-4,
-                 validation_fraction=0.1, patience=10, device="auto",
+                 loss="mae", max_epochs=100, batch_size=64, lr=1e-3,
+                 weight_decay=1e-4, validation_fraction=0.1, patience=10, device="auto",
                  random_state=None, verbose=0):
         self.sparsity = sparsity
         self.pruning = pruning

@@ -61,7 +61,7 @@ class SensorGate(nn.Module):
                                                                    None]
 
 
-def mask_gradients(network, batches, loss_fn):
+def mask_gradients(network, batches, loss_fn, *, squared=False):
     """Gradient of the loss with respect to every sensor's presence.
 
     The presence is 1 for active sensors and 0 for switched-off ones; it
@@ -83,6 +83,12 @@ def mask_gradients(network, batches, loss_fn):
         (standardised); e.g. a few training batches.
     loss_fn : callable
         ``loss_fn(y_pred, y) -> scalar Tensor``.
+    squared : bool, default=False
+        Sum the squared gradient of each batch instead (an empirical Fisher
+        estimate of the loss curvature in each presence). At a trained
+        optimum the plain gradient of an active sensor is close to zero
+        whatever its value, while its Fisher term still measures how much
+        the loss depends on it.
 
     Returns
     -------
@@ -96,5 +102,5 @@ def mask_gradients(network, batches, loss_fn):
     for x, y in batches:
         loss = loss_fn(network(x, sensor_weights=weights), y)
         (gradient,) = torch.autograd.grad(loss, weights)
-        total += gradient
+        total += gradient.pow(2) if squared else gradient
     return total.detach()

@@ -101,3 +101,15 @@ def test_gate_penalty_is_l1_of_active_scores():
     assert gate.penalty(torch.tensor([0, 1])).item() == pytest.approx(0.75)
     network, _, _ = _network()
     assert network.penalty().item() == 0.0  # l1=0 by default
+
+
+def test_squared_mask_gradients_sum_per_batch_squares():
+    network, X, y = _network()
+    network.set_active([0, 1, 2])
+    loss = MaskedLoss("mse")
+    y_scaled = network.scale_target(y)
+    batches = [(X[:8], y_scaled[:8]), (X[8:], y_scaled[8:])]
+    per_batch = [mask_gradients(network, [batch], loss) for batch in batches]
+    fisher = mask_gradients(network, batches, loss, squared=True)
+    torch.testing.assert_close(fisher, per_batch[0] ** 2 + per_batch[1] ** 2)
+    assert torch.all(fisher >= 0)

@@ -94,9 +94,13 @@ class IterativeSensorPruning(Callback):
         Training batches over which presence gradients are summed.
     importance : {"magnitude", "removal"}, default="magnitude"
         What a round prunes: the smallest gate scores (DynST's Eq. 4), or
-        the smallest first-order estimates of the loss increase that
-        removing each sensor would cause (from presence gradients, which
-        also count the sensor's own residual).
+        the sensors the loss depends on least, by an empirical Fisher
+        estimate: the sum over batches of the squared gradient of the loss
+        in each sensor's presence (which scales its data and its own
+        residual). At a trained optimum the plain gradient is near zero
+        whatever a sensor is worth; its Fisher term is not. Swaps then drop
+        the active sensors of least Fisher value and regrow the switched-off
+        ones whose return lowers the loss most (first order at presence 0).
 
     Attributes
     ----------
@@ -145,10 +149,10 @@ class IterativeSensorPruning(Callback):
                           device=net.device)
             yield x, net.module_.scale_target(to_tensor(yi, device=net.device))
 
-    def _presence_gradients(self, net, dataset):
+    def _presence_gradients(self, net, dataset, squared=False):
         net.module_.eval()
         return mask_gradients(net.module_, self._score_batches(net, dataset),
-                              net.criterion_).cpu().numpy()
+                              net.criterion_, squared=squared).cpu().numpy()
 
     def _apply(self, net):
         net.module_.set_active(np.flatnonzero(self.active_))
@@ -161,9 +165,12 @@ class IterativeSensorPruning(Callback):
             n_swap = int(round(self.swap_fraction * self.active_.sum()))
             before = self.active_
             if self.importance == "removal":
-                # -g: estimated loss increase of removing an active sensor,
-                # and loss decrease of regrowing a switched-off one
-                self.active_ = swap_sensors(self.active_, -gradients, n_swap,
+                # drop the active sensors the loss depends on least (Fisher),
+                # regrow those whose return lowers it most (-gradient at 0)
+                fisher = self._presence_gradients(net, dataset_train,
+                                                  squared=True)
+                value = np.where(self.active_, fisher, -gradients)
+                self.active_ = swap_sensors(self.active_, value, n_swap,
                                             required=self.required,
                                             signed=True)
             else:  # Eq. 5-7: gradient magnitudes
@@ -174,7 +181,8 @@ class IterativeSensorPruning(Callback):
             event = f"swap {n_swapped}" if n_swapped else None
         if epoch in self.levels_:
             if self.importance == "removal":
-                scores = -self._presence_gradients(net, dataset_train)
+                scores = self._presence_gradients(net, dataset_train,
+                                                  squared=True)
             else:
                 scores = net.module_.gate.scores.detach().abs().cpu().numpy()
             # each sensor keeps the importance of its last round as active
