@@ -126,6 +126,10 @@ def _missing_examples(module_name):
     "sklearn_dynst.metrics",
     "sklearn_dynst.backbones",
     "sklearn_dynst.exceptions",
+    "sklearn_dynst.callbacks",
+    "sklearn_dynst.baselines",
+    "sklearn_dynst.datasets",
+    "sklearn_dynst.plotting",
 ])
 def test_public_names_have_examples(module_name):
     assert _missing_examples(module_name) == []

@@ -34,6 +34,20 @@ class AlternatingMaskTraining(Callback):
         Steps (batches) on the network with the scores fixed (DynST's R).
     n_mask_steps : int, default=1
         Steps on the scores with the network fixed (DynST's M).
+
+    Examples
+    --------
+    ``DynSTRegressor(sparsity > 0)`` trains under this callback; the running
+    count of mask steps is in its history (2 batches per epoch here, so the
+    first 4 steps go to the network):
+
+    >>> import numpy as np
+    >>> from sklearn_dynst import DynSTRegressor
+    >>> X = np.random.default_rng(0).normal(size=(100, 3, 6))
+    >>> model = DynSTRegressor(0.5, n_rounds=2, epochs_per_round=1,
+    ...                        max_epochs=3, random_state=0).fit(X, X[:, :1])
+    >>> [row.get("mask_steps") for row in model.history_[:4]]
+    [0, 0, 1, 1]
     """
 
     def __init__(self, n_network_steps=4, n_mask_steps=1):
@@ -109,6 +123,21 @@ class IterativeSensorPruning(Callback):
     scores_ : ndarray of shape (n_sensors,)
         The importance each sensor had in the last round it took part in
         (NaN before the first round).
+
+    Examples
+    --------
+    ``DynSTRegressor(sparsity > 0)`` prunes with this callback; its rounds
+    are in the history (a warm-up of 2 epochs, then one round per epoch):
+
+    >>> import numpy as np
+    >>> from sklearn_dynst import DynSTRegressor
+    >>> X = np.random.default_rng(0).normal(size=(100, 3, 6))
+    >>> model = DynSTRegressor(0.5, n_rounds=2, epochs_per_round=1,
+    ...                        max_epochs=3, random_state=0).fit(X, X[:, :1])
+    >>> [row.get("event_pruning") for row in model.history_[:4]]
+    [None, None, 'prune round 1', 'prune round 2']
+    >>> [row["n_active_sensors"] for row in model.history_[:4]]
+    [6, 6, 4, 3]
     """
 
     def __init__(self, sparsity, prune_epochs, swap_fraction=0.05,
