@@ -21,20 +21,18 @@ from skorch.callbacks import EarlyStopping, GradientNormClipping, \
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from ._layouts import from_tokens, take_sensors, to_tokens
-from ._net import ChronologicalSplit, ForecastNet, MaskedLoss, \
-    resolve_device
+from ._net import SAMPLE_INDEX, ChronologicalSplit, ForecastNet, \
+    MaskedLoss, resolve_device
 from ._masks import SensorGate
 from ._network import ForecastNetwork
 from ._scaling import Standardizer, fit_standardizer
 from ._validation import check_adjacency, check_chronological, \
-    check_coverage, check_n_samples, check_sensor_array, check_sensor_names
+    check_coverage, check_sensor_array, check_sensor_names, check_target
 from .backbones import BACKBONES, make_backbone
 from .metrics import masked_r2_score
 from .metrics._torch import LOSSES
 
 __all__ = ["BaseSensorForecaster"]
-
-SAMPLE_INDEX = "sample_index"
 
 
 def _as_float32(array):
@@ -76,18 +74,8 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
             check_chronological(X.index, name="X")
         check_sensor_names(self, X, reset=True)
         X_arr, x_layout = check_sensor_array(X, patch_size=self.patch_size)
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the "
-                "target y is None."
-            )
-        y_arr = np.asarray(y) if not hasattr(y, "columns") else y
-        target_shape = np.shape(y_arr)[1:]
-        if np.ndim(y_arr) == 1:
-            y_arr = np.reshape(y_arr, (-1, 1))
-        y_arr, y_layout = check_sensor_array(y_arr, name="y",
-                                             patch_size=self.patch_size)
-        check_n_samples(X_arr, y_arr)
+        y_arr, y_layout, target_shape = check_target(
+            y, X_arr, patch_size=self.patch_size, estimator=self)
         X_tokens, y_tokens = to_tokens(X_arr, x_layout), to_tokens(y_arr,
                                                                    y_layout)
         check_coverage(X_tokens, name="X")

@@ -168,19 +168,21 @@ class ForecastNet(NeuralNet):
         penalty = getattr(self.module_, "penalty", None)
         return penalty() if training and penalty is not None else 0.0
 
+    def _batch_loss(self, total, count, X, training):
+        """Weighted mean of the sample losses plus the module's penalty."""
+        return reduce_sample_losses(total, count,
+                                    self._sample_weight(X, training)) \
+            + self._penalty(training)
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         total, count = self.get_sample_losses(y_pred, y_true)
-        return reduce_sample_losses(
-            total, count, self._sample_weight(X, training)) + \
-            self._penalty(training)
+        return self._batch_loss(total, count, X, training)
 
     def _step(self, batch, training, **fit_params):
         Xi, yi = unpack_data(batch)
         y_pred = self.infer(Xi, **fit_params)
         total, count = self.get_sample_losses(y_pred, yi)
-        weight = self._sample_weight(Xi, training)
-        step = {"loss": reduce_sample_losses(total, count, weight)
-                + self._penalty(training),
+        step = {"loss": self._batch_loss(total, count, Xi, training),
                 "y_pred": y_pred,
                 "sample_loss": (total / count.clamp_min(1.0)).detach()}
         if isinstance(Xi, Mapping) and SAMPLE_INDEX in Xi:

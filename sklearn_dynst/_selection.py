@@ -8,7 +8,6 @@ one method, ``_fit_support``, that decides which sensors to keep from data in
 the token layout ``(n_samples, n_sensors, n_steps, n_values)``.
 """
 
-import warnings
 from abc import abstractmethod
 from numbers import Integral, Real
 
@@ -23,17 +22,13 @@ from ._layouts import SensorLayout, put_sensors, take_sensors, to_tokens
 from ._validation import (
     check_coverage,
     check_n_kept,
-    check_n_samples,
     check_sensor_array,
     check_sensor_names,
-    get_sensor_names,
+    check_target,
+    is_window_frame,
 )
 
 __all__ = ["BaseSensorSelector"]
-
-
-def _is_window_frame(X):
-    return isinstance(X, pd.DataFrame) and X.columns.nlevels == 2
 
 
 class BaseSensorSelector(SelectorMixin, BaseEstimator,
@@ -80,12 +75,8 @@ class BaseSensorSelector(SelectorMixin, BaseEstimator,
         check_coverage(X_tokens, name="X")
         y_tokens = None
         if y is not None:
-            y_arr = y if hasattr(y, "columns") else np.asarray(y)
-            if np.ndim(y_arr) == 1:
-                y_arr = np.reshape(y_arr, (-1, 1))
-            y_arr, y_layout = check_sensor_array(y_arr, name="y",
-                                                 patch_size=self.patch_size)
-            check_n_samples(X_arr, y_arr)
+            y_arr, y_layout, _ = check_target(y, X_arr,
+                                              patch_size=self.patch_size)
             y_tokens = to_tokens(y_arr, y_layout)
         self.n_features_in_ = layout.n_sensors
         self.input_layout_ = layout
@@ -177,12 +168,12 @@ class BaseSensorSelector(SelectorMixin, BaseEstimator,
         """
         check_is_fitted(self)
         X_arr, layout = check_sensor_array(X, patch_size=self.patch_size)
-        if layout.ndim == 2 and not _is_window_frame(X):
+        if layout.ndim == 2 and not is_window_frame(X):
             return super().transform(X)
         check_sensor_names(self, X, reset=False)
         self._check_n_sensors(layout, self.n_features_in_)
         kept = self.get_support(indices=True)
-        if _is_window_frame(X):
+        if is_window_frame(X):
             n_sensors = layout.n_sensors
             columns = (np.arange(layout.n_steps)[:, None] * n_sensors
                        + kept[None, :]).ravel()
@@ -241,7 +232,7 @@ class BaseSensorSelector(SelectorMixin, BaseEstimator,
             full = SensorLayout(layout.ndim, layout.n_steps,
                                 self.n_features_in_, layout.n_channels)
         X_full = put_sensors(X_arr, full, self.get_support(indices=True))
-        if _is_window_frame(X):
+        if is_window_frame(X):
             names = getattr(self, "feature_names_in_",
                             np.arange(self.n_features_in_))
             columns = pd.MultiIndex.from_product(

@@ -21,7 +21,9 @@ import pandas as pd
 from ._layouts import infer_layout
 
 __all__ = [
+    "is_window_frame",
     "check_sensor_array",
+    "check_target",
     "get_sensor_names",
     "check_sensor_names",
     "check_coverage",
@@ -32,7 +34,8 @@ __all__ = [
 ]
 
 
-def _is_window_frame(X):
+def is_window_frame(X):
+    """True for a window frame: a DataFrame with two column levels."""
     return isinstance(X, pd.DataFrame) and X.columns.nlevels == 2
 
 
@@ -83,7 +86,7 @@ def get_sensor_names(X):
     """
     if not isinstance(X, pd.DataFrame):
         return None
-    columns = X.columns.get_level_values(-1).unique() if _is_window_frame(X) \
+    columns = X.columns.get_level_values(-1).unique() if is_window_frame(X) \
         else X.columns
     if not all(isinstance(c, str) for c in columns):
         return None
@@ -178,7 +181,7 @@ def check_sensor_array(X, *, name="X", patch_size=None, ensure_min_samples=1):
             f"{name} must be a dense array or DataFrame; sparse input is not "
             f"supported (got {type(X).__name__}). Convert it with .toarray()."
         )
-    if _is_window_frame(X):
+    if is_window_frame(X):
         X = _window_frame_to_array(X, name)
     elif not (isinstance(X, np.ndarray) and X.dtype.kind == "f"):
         X = _numeric_values(X, name)
@@ -203,6 +206,42 @@ def check_sensor_array(X, *, name="X", patch_size=None, ensure_min_samples=1):
             f"{where}."
         )
     return X, layout
+
+
+def check_target(y, X, *, patch_size=None, estimator=None):
+    """Validate a target ``y`` for ``X``; a 1-D ``y`` is one value per sample.
+
+    Parameters
+    ----------
+    y : array-like or DataFrame
+        In any layout of :func:`check_sensor_array`, or 1-D.
+    X : ndarray
+        The validated input; ``y`` must have one row per sample of it.
+    patch_size : int or None
+        Patch edge, needed for 5-D grid targets.
+    estimator : estimator instance, default=None
+        Named in the message when ``y`` is None.
+
+    Returns
+    -------
+    y : ndarray of float
+        1-D targets come back as ``(n_samples, 1)``.
+    layout : SensorLayout
+    target_shape : tuple
+        Shape of one sample of ``y`` as given (``()`` for 1-D).
+    """
+    if y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the "
+            "target y is None."
+        )
+    y_arr = y if hasattr(y, "columns") else np.asarray(y)
+    target_shape = tuple(np.shape(y_arr)[1:])
+    if np.ndim(y_arr) == 1:
+        y_arr = np.reshape(y_arr, (-1, 1))
+    y_arr, layout = check_sensor_array(y_arr, name="y", patch_size=patch_size)
+    check_n_samples(X, y_arr)
+    return y_arr, layout, target_shape
 
 
 def check_coverage(tokens, *, name="X", check_sensors=True):

@@ -6,8 +6,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._layouts import from_tokens, to_tokens
 from ..metrics import masked_r2_score
-from .._validation import check_coverage, check_n_samples, \
-    check_sensor_array, check_sensor_names
+from .._validation import check_coverage, check_sensor_array, \
+    check_sensor_names, check_target
 
 __all__ = ["PersistenceRegressor", "last_observed"]
 
@@ -108,12 +108,8 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
 
     def _validate_target(self, X_arr, x_layout, y):
         """Return y's layout, whether it is one series, and its sample shape."""
-        y_arr = y if hasattr(y, "columns") else np.asarray(y)
-        shape = np.shape(y_arr)
-        if len(shape) == 1:
-            y_arr = np.reshape(y_arr, (-1, 1))
-        y_arr, y_layout = check_sensor_array(y_arr, name="y", patch_size=1)
-        check_n_samples(X_arr, y_arr)
+        y_arr, y_layout, target_shape = check_target(y, X_arr, patch_size=1,
+                                                     estimator=self)
         check_coverage(to_tokens(y_arr, y_layout), name="y")
         single_series = (x_layout.ndim == 2 and y_layout.ndim == 2
                          and y_layout.n_sensors == 1)
@@ -125,9 +121,10 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
                 "forecast repeats each sensor's last value): X has "
                 f"{x_sensors} sensor(s) x {x_layout.n_values} channel(s), "
                 f"y has {y_layout.n_sensors} x {y_layout.n_values} (y of "
-                f"shape {shape} read as {y_layout.axes})."
+                f"shape {(len(y_arr),) + target_shape} read as "
+                f"{y_layout.axes})."
             )
-        return y_layout, single_series, shape[1:]
+        return y_layout, single_series, target_shape
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -147,11 +144,6 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
         """
         check_sensor_names(self, X, reset=True)
         X_arr, x_layout = check_sensor_array(X, patch_size=1)
-        if y is None:
-            raise ValueError(
-                "PersistenceRegressor requires y to be passed, but the target "
-                "y is None."
-            )
         y_layout, single_series, target_shape = self._validate_target(
             X_arr, x_layout, y)
         tokens = self._as_tokens(X_arr, x_layout, single_series)

@@ -90,10 +90,10 @@ def _read_metr_la_folder(folder):
     """
     folder = Path(folder)
     hint = (
-        f"Pass as data_home a folder holding metr_la/los_speed.csv, "
-        f"metr_la/los_adj.csv and metr_la/graph_sensor_locations.csv, or "
-        f"call load_metr_la() without data_home to use the copy shipped with "
-        f"the package."
+        "Pass as data_home a folder holding metr_la/los_speed.csv, "
+        "metr_la/los_adj.csv and metr_la/graph_sensor_locations.csv, or "
+        "call load_metr_la() without data_home to use the copy shipped with "
+        "the package."
     )
     speed_path = _require_file(folder / "los_speed.csv", hint)
     adjacency_path = _require_file(folder / "los_adj.csv", hint)
