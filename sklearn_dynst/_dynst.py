@@ -7,8 +7,7 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseSensorForecaster
-from ._pruning import prune_lowest
-from ._validation import check_n_kept
+from ._pruning import check_pruning_budget
 from .callbacks import AlternatingMaskTraining, IterativeSensorPruning
 
 __all__ = ["DynSTRegressor"]
@@ -270,10 +269,8 @@ class DynSTRegressor(BaseSensorForecaster):
                     f"sensor_costs must hold {n_sensors} positive values, one "
                     f"per sensor; got shape {costs.shape}."
                 )
-        check_n_kept(self.sparsity, n_sensors)
-        # raises if the required sensors alone exceed what sparsity keeps
-        prune_lowest(np.zeros(n_sensors), np.ones(n_sensors, bool),
-                     self.sparsity, required=required, costs=costs)
+        check_pruning_budget(self.sparsity, n_sensors, required=required,
+                             costs=costs)
         return required, costs
 
     def _fit_pruned(self, X_tokens, y_tokens):

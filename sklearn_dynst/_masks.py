@@ -61,7 +61,7 @@ class SensorGate(nn.Module):
                                                                    None]
 
 
-def mask_gradients(network, batches, loss_fn, *, squared=False):
+def mask_gradients(network, batches, loss_fn):
     """Gradient of the loss with respect to every sensor's presence.
 
     The presence is 1 for active sensors and 0 for switched-off ones; it
@@ -83,24 +83,27 @@ def mask_gradients(network, batches, loss_fn, *, squared=False):
         (standardised); e.g. a few training batches.
     loss_fn : callable
         ``loss_fn(y_pred, y) -> scalar Tensor``.
-    squared : bool, default=False
-        Sum the squared gradient of each batch instead (an empirical Fisher
-        estimate of the loss curvature in each presence). At a trained
-        optimum the plain gradient of an active sensor is close to zero
-        whatever its value, while its Fisher term still measures how much
-        the loss depends on it.
 
     Returns
     -------
     gradients : Tensor of shape (n_sensors,)
+        Sum over batches of the gradient.
+    fisher : Tensor of shape (n_sensors,)
+        Sum over batches of the squared gradient (an empirical Fisher
+        estimate of the loss curvature in each presence). At a trained
+        optimum the plain gradient of an active sensor is close to zero
+        whatever its value, while its Fisher term still measures how much
+        the loss depends on it. Both come from the same pass.
     """
     presence = torch.zeros(network.n_sensors,
                            device=network.sensor_index.device)
     presence[network.sensor_index] = 1.0
     weights = presence.requires_grad_()
     total = torch.zeros_like(weights)
+    fisher = torch.zeros_like(weights)
     for x, y in batches:
         loss = loss_fn(network(x, sensor_weights=weights), y)
         (gradient,) = torch.autograd.grad(loss, weights)
-        total += gradient.pow(2) if squared else gradient
-    return total.detach()
+        total += gradient
+        fisher += gradient.pow(2)
+    return total.detach(), fisher.detach()

@@ -17,7 +17,8 @@ import numpy as np
 
 from ._validation import check_n_kept
 
-__all__ = ["pruning_schedule", "prune_lowest", "swap_sensors"]
+__all__ = ["pruning_schedule", "check_pruning_budget", "prune_lowest",
+           "swap_sensors"]
 
 
 def _as_mask(mask, n_sensors, name):
@@ -67,6 +68,57 @@ def pruning_schedule(sparsity, n_rounds):
     return levels
 
 
+def check_pruning_budget(sparsity, n_sensors, *, required=None, costs=None):
+    """Cost that may stay on at ``sparsity``; refuse impossible constraints.
+
+    Parameters
+    ----------
+    sparsity : float in [0, 1)
+    n_sensors : int
+    required : array-like of bool of shape (n_sensors,), default=None
+        Sensors never switched off.
+    costs : array-like of shape (n_sensors,), default=None
+        Positive cost of each sensor; None counts every sensor as 1, and the
+        budget is then the number of sensors kept, rounded as the baselines
+        round it.
+
+    Returns
+    -------
+    costs : ndarray of shape (n_sensors,)
+    budget : float
+
+    Raises
+    ------
+    ValueError
+        If the costs are not positive, the sparsity keeps no sensor, or the
+        required sensors alone cost more than the budget.
+
+    Examples
+    --------
+    >>> from sklearn_dynst._pruning import check_pruning_budget
+    >>> check_pruning_budget(0.5, 4)[1]
+    2.0
+    """
+    required = _as_mask(required, n_sensors, "required")
+    explicit_costs = costs is not None
+    costs = np.ones(n_sensors) if costs is None else np.asarray(costs, float)
+    if costs.shape != (n_sensors,) or (costs <= 0).any():
+        raise ValueError(
+            f"costs must hold {n_sensors} positive values; got shape "
+            f"{costs.shape} with minimum {costs.min() if costs.size else None}."
+        )
+    total = costs.sum()
+    n_kept = check_n_kept(sparsity, n_sensors)  # refuses keeping none
+    budget = (1.0 - sparsity) * total if explicit_costs else float(n_kept)
+    if costs[required].sum() > budget + 1e-9 * total:
+        raise ValueError(
+            f"The required sensors cost {costs[required].sum():g} of "
+            f"{total:g}, more than the {1 - sparsity:.0%} that sparsity="
+            f"{sparsity} keeps; lower sparsity or require fewer sensors."
+        )
+    return costs, budget
+
+
 def prune_lowest(scores, active, sparsity, *, required=None, costs=None):
     """Switch off the lowest-scoring active sensors up to a sparsity level.
 
@@ -110,23 +162,9 @@ def prune_lowest(scores, active, sparsity, *, required=None, costs=None):
     n_sensors = scores.shape[0]
     active = _as_mask(active, n_sensors, "active").copy()
     required = _as_mask(required, n_sensors, "required")
-    explicit_costs = costs is not None
-    costs = np.ones(n_sensors) if costs is None else np.asarray(costs, float)
-    if costs.shape != (n_sensors,) or (costs <= 0).any():
-        raise ValueError(
-            f"costs must hold {n_sensors} positive values; got shape "
-            f"{costs.shape} with minimum {costs.min() if costs.size else None}."
-        )
+    costs, budget = check_pruning_budget(sparsity, n_sensors,
+                                         required=required, costs=costs)
     total = costs.sum()
-    # cost that may stay on; with unit costs the same rounding as baselines
-    budget = (1.0 - sparsity) * total if explicit_costs else float(
-        check_n_kept(sparsity, n_sensors))
-    if costs[required].sum() > budget + 1e-9 * total:
-        raise ValueError(
-            f"The required sensors cost {costs[required].sum():g} of "
-            f"{total:g}, more than the {1 - sparsity:.0%} that sparsity="
-            f"{sparsity} keeps; lower sparsity or require fewer sensors."
-        )
     # switch off in increasing score order until the kept cost fits
     candidates = np.flatnonzero(active & ~required)
     order = candidates[np.argsort(scores[candidates], kind="stable")]

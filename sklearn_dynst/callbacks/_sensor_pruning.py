@@ -178,10 +178,12 @@ class IterativeSensorPruning(Callback):
                           device=net.device)
             yield x, net.module_.scale_target(to_tensor(yi, device=net.device))
 
-    def _presence_gradients(self, net, dataset, squared=False):
+    def _presence_gradients(self, net, dataset):
+        """Summed presence gradients and their Fisher sums, as NumPy."""
         net.module_.eval()
-        return mask_gradients(net.module_, self._score_batches(net, dataset),
-                              net.criterion_, squared=squared).cpu().numpy()
+        gradients, fisher = mask_gradients(
+            net.module_, self._score_batches(net, dataset), net.criterion_)
+        return gradients.cpu().numpy(), fisher.cpu().numpy()
 
     def _apply(self, net):
         net.module_.set_active(np.flatnonzero(self.active_))
@@ -190,14 +192,12 @@ class IterativeSensorPruning(Callback):
         epoch = len(net.history)
         event = None
         if epoch in self.swap_epochs_ and self.swap_fraction > 0:
-            gradients = self._presence_gradients(net, dataset_train)
+            gradients, fisher = self._presence_gradients(net, dataset_train)
             n_swap = int(round(self.swap_fraction * self.active_.sum()))
             before = self.active_
             if self.importance == "removal":
                 # drop the active sensors the loss depends on least (Fisher),
                 # regrow those whose return lowers it most (-gradient at 0)
-                fisher = self._presence_gradients(net, dataset_train,
-                                                  squared=True)
                 value = np.where(self.active_, fisher, -gradients)
                 self.active_ = swap_sensors(self.active_, value, n_swap,
                                             required=self.required,
@@ -210,8 +210,7 @@ class IterativeSensorPruning(Callback):
             event = f"swap {n_swapped}" if n_swapped else None
         if epoch in self.levels_:
             if self.importance == "removal":
-                scores = self._presence_gradients(net, dataset_train,
-                                                  squared=True)
+                _, scores = self._presence_gradients(net, dataset_train)
             else:
                 scores = net.module_.gate.scores.detach().abs().cpu().numpy()
             # each sensor keeps the importance of its last round as active
