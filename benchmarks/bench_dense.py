@@ -1,10 +1,7 @@
 """Dense forecaster against persistence and ridge, under the SPEC protocol.
 
-Protocol (../shared/SPEC.md): forecast every sensor 12 steps ahead from 12
-past steps; chronological split of the windows, 70% train, 10% validation
-(the last 1/8 of the fitted part, used for early stopping), 20% test;
-per-sensor z-scores fitted on training data; masked MAE/RMSE in original
-units (SZ-taxi: zeros are missing truths); mean over seeds.
+The protocol is in ``benchmarks/_protocol.py`` (../shared/SPEC.md); results
+are the mean over seeds.
 
 Usage::
 
@@ -17,45 +14,16 @@ METR-LA and Beijing PM2.5 ship with the package; SZ-taxi is read from
 
 import argparse
 import os
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 from sklearn.linear_model import RidgeCV
 
-from sklearn_dynst import DynSTRegressor, make_windows, temporal_train_test_split
-from sklearn_dynst import datasets
+from _protocol import VALIDATION_FRACTION, evaluate, load, machine_line, split
+from sklearn_dynst import DynSTRegressor
 from sklearn_dynst.baselines import PersistenceRegressor
-from sklearn_dynst.metrics import masked_mae, masked_rmse
-
-N_STEPS_IN = HORIZON = 12
-
-
-def load(name, data_home):
-    """Windows (X, y, y_raw) and adjacency, as the protocol fixes them.
-
-    SZ-taxi: zero speeds are missing truths (NaN in ``y``: masked out of the
-    loss and the metrics). The inputs keep the raw readings, zeros included,
-    as the reference ridge figures of ../shared/data/README.md were made;
-    ``y_raw`` keeps the zeros too, for the ridge variant trained on them.
-    """
-    if name == "metr_la":
-        bunch = datasets.load_metr_la()
-    elif name == "sz_taxi":
-        bunch = datasets.load_sz_taxi(data_home=data_home)
-    elif name == "beijing_pm25":
-        bunch = datasets.load_beijing_pm25()
-    else:
-        raise ValueError(f"unknown dataset {name!r}")
-    X, y = make_windows(bunch.data.to_numpy(), N_STEPS_IN, HORIZON,
-                        drop_empty=True)
-    y_raw = y
-    if name == "sz_taxi":
-        y = np.where(y == 0, np.nan, y)
-    return X, y, y_raw, bunch.adjacency
 
 
 def ridge_forecast(X_fit, y_fit, X_test):
@@ -76,18 +44,10 @@ def ridge_forecast(X_fit, y_fit, X_test):
         + mean
 
 
-def evaluate(y_test, y_pred):
-    per_step = masked_mae(y_test, y_pred, per_horizon=True)
-    return {"MAE": masked_mae(y_test, y_pred),
-            "RMSE": masked_rmse(y_test, y_pred),
-            "MAE@3": per_step[2], "MAE@6": per_step[5],
-            "MAE@12": per_step[11]}
-
-
 def run(name, seeds, data_home):
     X, y, y_raw, adjacency = load(name, data_home)
-    X_fit, X_test, y_fit, y_test, y_raw_fit, _ = temporal_train_test_split(
-        X, y, y_raw, test_size=0.2)
+    X_fit, X_test, y_fit, y_test, y_raw_fit, _ = split(
+        X, y, y_raw)
     rows = []
     start = time.perf_counter()
     y_pers = PersistenceRegressor().fit(X_fit, y_fit).predict(X_test)
@@ -106,7 +66,8 @@ def run(name, seeds, data_home):
                      "fit_s": time.perf_counter() - start, "epochs": 0})
     for seed in seeds:
         start = time.perf_counter()
-        model = DynSTRegressor(adjacency=adjacency, validation_fraction=0.125,
+        model = DynSTRegressor(adjacency=adjacency,
+                               validation_fraction=VALIDATION_FRACTION,
                                random_state=seed)
         model.fit(X_fit, y_fit)
         fit_s = time.perf_counter() - start
@@ -139,9 +100,7 @@ def main():
         **{f"MAE@{h}": (f"MAE@{h}", "mean") for h in (3, 6, 12)},
         fit_s=("fit_s", "mean"), epochs=("epochs", "mean"))
     table.to_csv(out / "dense.csv")
-    header = (f"Seeds {args.seeds}; {platform.processor() or platform.machine()}"
-              f", {os.cpu_count()} CPU cores, torch {torch.__version__}, "
-              f"{time.strftime('%Y-%m-%d')}.\n\n")
+    header = machine_line(args.seeds) + "\n\n"
     (out / "dense.md").write_text(header + table.round(3).to_markdown() + "\n")
     print(table.round(3).to_string())
 

@@ -130,11 +130,13 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
             )
         return bool(self.residual) and compatible
 
-    def _make_module(self, X_tokens, y_tokens, sensor_index=None, gate=False):
+    def _make_module(self, X_tokens, y_tokens, sensor_index=None, gate=False,
+                     sensor_dropout=0.0):
         """Build the forecasting network for data in token layout.
 
         ``gate=True`` adds a :class:`~sklearn_dynst._masks.SensorGate` (a
-        learnable score per sensor) for sensor pruning.
+        learnable score per sensor) for sensor pruning; ``sensor_dropout``
+        is the network's training-time sensor absence rate.
         """
         _, n_sensors, n_steps, n_values = X_tokens.shape
         _, n_outputs, horizon, out_values = y_tokens.shape
@@ -158,6 +160,7 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
             sensor_index=sensor_index,
             residual=self._residual(self.input_layout_, self.target_layout_),
             gate=SensorGate(n_sensors) if gate else None,
+            sensor_dropout=sensor_dropout,
         )
 
     def _training_callbacks(self, adaptive=True):
@@ -205,12 +208,14 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
     def _fit_net(self, X_tokens, y_tokens, pruning=None):
         """Train a fresh network; return the fitted :class:`ForecastNet`.
 
-        ``pruning``, a dict with ``callbacks``, ``n_epochs`` and ``mask_lr``,
-        first trains a gated network for ``n_epochs`` under those callbacks
-        (no early stopping: pruning rounds raise the validation loss on
+        ``pruning``, a dict with ``callbacks``, ``n_epochs``, ``mask_lr``
+        and ``sensor_dropout``, first trains a gated network for
+        ``n_epochs`` under those callbacks with that sensor absence rate (no
+        early stopping: pruning rounds raise the validation loss on
         purpose), then freezes the sensor scores and fine-tunes the pruned
-        network with early stopping, whose best-weights snapshot therefore
-        only ever holds the final set of sensors.
+        network, every kept sensor present, with early stopping, whose
+        best-weights snapshot therefore only ever holds the final set of
+        sensors.
 
         Weight initialisation, shuffling and dropout draw from torch's global
         generator inside :func:`torch.random.fork_rng`, seeded from
@@ -226,10 +231,12 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         y_arr = _as_float32(y_tokens)
         with torch.random.fork_rng(devices=cuda):
             torch.manual_seed(seed)
-            module = self._make_module(X_tokens, y_tokens,
-                                       gate=pruning is not None)
             if pruning is None:
+                module = self._make_module(X_tokens, y_tokens)
                 return self._make_net(module).fit(X_dict, y_arr)
+            module = self._make_module(
+                X_tokens, y_tokens, gate=True,
+                sensor_dropout=pruning["sensor_dropout"])
             net = self._make_net(
                 module,
                 callbacks=list(pruning["callbacks"])
@@ -240,6 +247,8 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
                                      "weight_decay": 0.0})],
             ).fit(X_dict, y_arr)
             module.gate.scores.requires_grad_(False)
+            module.sensor_dropout = 0.0
+            module.__dict__.pop("last_presence_", None)
             net.set_params(callbacks=self._training_callbacks(),
                            max_epochs=self.max_epochs)
             # skorch's set_params initialises callbacks *before* storing the

@@ -61,7 +61,7 @@ class SensorGate(nn.Module):
                                                                    None]
 
 
-def mask_gradients(network, batches, loss_fn):
+def mask_gradients(network, batches, loss_fn, dropout=0.0):
     """Gradient of the loss with respect to every sensor's presence.
 
     The presence is 1 for active sensors and 0 for switched-off ones; it
@@ -98,12 +98,16 @@ def mask_gradients(network, batches, loss_fn):
     presence = torch.zeros(network.n_sensors,
                            device=network.sensor_index.device)
     presence[network.sensor_index] = 1.0
-    weights = presence.requires_grad_()
-    total = torch.zeros_like(weights)
-    fisher = torch.zeros_like(weights)
+    total = torch.zeros_like(presence)
+    fisher = torch.zeros_like(presence)
     for x, y in batches:
+        weights = presence.expand(x.shape[0], -1)
+        if dropout > 0:
+            weights = weights * (torch.rand(weights.shape, device=x.device)
+                                 >= dropout)
+        weights = weights.clone().requires_grad_()
         loss = loss_fn(network(x, sensor_weights=weights), y)
         (gradient,) = torch.autograd.grad(loss, weights)
-        total += gradient
-        fisher += gradient.pow(2)
+        total += gradient.sum(0)
+        fisher += gradient.sum(0).pow(2)
     return total.detach(), fisher.detach()

@@ -61,10 +61,17 @@ class ForecastNetwork(nn.Module):
         targets to be the same sensors with the same values per step.
     gate : SensorGate, default=None
         Learnable per-sensor scores scaling the tokens (DynST's mask).
+    sensor_dropout : float in [0, 1), default=0.0
+        In training, the probability that a kept sensor is absent from a
+        sample: its token and its residual are zeroed, as if it were
+        switched off, so the network learns to forecast every sensor from
+        the others (and pruning sees which sensors the others can stand in
+        for).
     """
 
     def __init__(self, backbone, input_scaler, target_scaler, horizon,
-                 sensor_index=None, residual=True, gate=None):
+                 sensor_index=None, residual=True, gate=None,
+                 sensor_dropout=0.0):
         super().__init__()
         n_sensors = input_scaler.mean.shape[0]
         if sensor_index is None:
@@ -76,6 +83,7 @@ class ForecastNetwork(nn.Module):
         self.n_sensors = n_sensors
         self.residual = residual
         self.gate = gate
+        self.sensor_dropout = sensor_dropout
         self.register_buffer("sensor_index",
                              torch.as_tensor(sensor_index, dtype=torch.long))
 
@@ -89,6 +97,10 @@ class ForecastNetwork(nn.Module):
         """Compute from now on only on the sensors ``sensor_index`` (sorted)."""
         self.sensor_index = torch.as_tensor(
             sensor_index, dtype=torch.long, device=self.sensor_index.device)
+
+    @property
+    def n_outputs(self):
+        return int(self.target_scaler.mean.shape[0])
 
     @property
     def n_kept(self):
@@ -124,16 +136,23 @@ class ForecastNetwork(nn.Module):
         tokens = torch.cat([z, observed.to(z.dtype)], dim=-1).flatten(2)
         if self.gate is not None:
             tokens = self.gate(tokens, index)
-        if sensor_weights is not None:
-            tokens = tokens * sensor_weights[:, None]
+        presence = None
+        if sensor_weights is not None:  # (n_sensors,) or (batch, n_sensors)
+            presence = sensor_weights.expand(x.shape[0], -1)
+        elif self.training and self.sensor_dropout > 0:
+            presence = (torch.rand(tokens.shape[:2], device=tokens.device)
+                        >= self.sensor_dropout).to(tokens.dtype)
+            self.last_presence_ = presence  # read by the pruning callback
+        if presence is not None:
+            tokens = tokens * presence[..., None]
         out = self.backbone(tokens, index)
         out = out.reshape(x.shape[0], out.shape[1], self.horizon, -1)
         if self.residual:
             last, found = last_observed(x, observed)
             base = self.target_scaler.transform(last.unsqueeze(2), index)
             base = torch.where(found.unsqueeze(2), base, 0.0)
-            if sensor_weights is not None:  # absent sensors add nothing
-                base = base * sensor_weights[:, None, None]
+            if presence is not None:  # absent sensors add nothing
+                base = base * presence[..., None, None]
             out = out.index_add(1, index, base.expand(-1, -1, self.horizon, -1))
         return out
 

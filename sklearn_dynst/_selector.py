@@ -27,7 +27,7 @@ class SensorSelector(BaseSensorSelector):
     sparsity : float in [0, 1), default=0.5
         Fraction of sensors (of their cost, with ``sensor_costs``) switched
         off.
-    pruning, importance, n_rounds, epochs_per_round, swap_fraction, n_network_steps, n_mask_steps, mask_lr, required_sensors, sensor_costs
+    pruning, importance, n_rounds, epochs_per_round, swap_fraction, n_network_steps, n_mask_steps, mask_lr, sensor_dropout, required_sensors, sensor_costs
         DynST's training policy, see :class:`DynSTRegressor`.
     backbone, backbone_params, adjacency, patch_size, residual, loss, max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, device, random_state, verbose
         The forecaster, see :class:`DynSTRegressor`.
@@ -79,9 +79,10 @@ class SensorSelector(BaseSensorSelector):
     }
 
     def __init__(self, sparsity=0.5, *, pruning="iterative",
-                 importance="removal", n_rounds=10, epochs_per_round=2,
+                 importance="auto", n_rounds=10, epochs_per_round=2,
                  swap_fraction=0.02, n_network_steps=4, n_mask_steps=1,
-                 mask_lr=1e-2, required_sensors=None, sensor_costs=None,
+                 mask_lr=1e-2, sensor_dropout=0.5, required_sensors=None,
+                 sensor_costs=None,
                  backbone="mlp", backbone_params=None, adjacency=None,
                  patch_size=None, residual="auto", loss="mae",
                  max_epochs=100, batch_size=64, lr=1e-3, weight_decay=1e-4,
@@ -96,6 +97,7 @@ class SensorSelector(BaseSensorSelector):
         self.n_network_steps = n_network_steps
         self.n_mask_steps = n_mask_steps
         self.mask_lr = mask_lr
+        self.sensor_dropout = sensor_dropout
         self.required_sensors = required_sensors
         self.sensor_costs = sensor_costs
         self.backbone = backbone

@@ -666,3 +666,91 @@ def test_beats_persistence_on_metr_la():
     mae = masked_mae(y_test, model.predict(X_test))
     mae_persistence = masked_mae(y_test, persistence)
     assert mae < 0.97 * mae_persistence
+
+
+# ------------------------------------------------------- pruned, every layout
+@pytest.mark.parametrize("name", ["2d", "3d", "4d", "5d", "5d-cnn", "graph"])
+def test_pruned_every_layout(name):
+    X, y, params = _layout_data(name)
+    model = DynSTRegressor(0.4, n_rounds=2, epochs_per_round=1,
+                           **{**TINY, "max_epochs": 2}, **params).fit(X, y)
+    n_sensors = model.n_features_in_
+    n_kept = check_n_kept(0.4, n_sensors)
+    assert model.support_.sum() == n_kept
+    assert model.net_.module_.n_kept == n_kept
+    assert model.sensor_scores_.shape == (n_sensors,)
+    X_kept = model.transform(X)
+    y_pred = model.predict(X)
+    assert y_pred.shape == y.shape and np.isfinite(y_pred).all()
+    # the compact model reads the kept sensors only, in any layout
+    np.testing.assert_allclose(model.predict(X_kept), y_pred, rtol=1e-5,
+                               atol=1e-6)
+    if params.get("patch_size"):
+        assert model.support_grid_.shape == (2, 3)
+        np.testing.assert_array_equal(model.support_grid_.ravel(),
+                                      model.support_)
+    else:
+        assert not hasattr(model, "support_grid_")
+
+
+def test_graph_backbone_sees_the_kept_subgraph_only():
+    X, y, params = _layout_data("graph")
+    model = DynSTRegressor(0.4, n_rounds=2, epochs_per_round=1,
+                           **{**TINY, "max_epochs": 2}, **params).fit(X, y)
+    # a dropped sensor's readings and edges cannot change the forecast
+    dropped = np.flatnonzero(~model.support_)
+    X_changed = X.copy()
+    X_changed[:, :, dropped] = 1e3
+    np.testing.assert_allclose(model.predict(X_changed), model.predict(X),
+                               rtol=1e-6)
+
+
+def test_dst_keeps_the_target_sparsity_from_the_start():
+    X, y = _driven_windows(200)
+    model = DynSTRegressor(0.5, pruning="dst", swap_fraction=0.2,
+                           **{**PRUNED, "max_epochs": 2, "n_rounds": 4}
+                           ).fit(X, y)
+    n_active = [row["n_active_sensors"] for row in model.history_]
+    assert set(n_active) == {5}
+    swaps = [row["event_pruning"] for row in model.history_
+             if str(row.get("event_pruning")).startswith("swap")]
+    assert swaps  # the random start is revised
+    assert model.support_.sum() == 5
+
+
+def test_sensor_dropout_is_off_after_pruning():
+    X, y = _driven_windows(200)
+    model = DynSTRegressor(0.5, sensor_dropout=0.3,
+                           **{**PRUNED, "max_epochs": 2, "n_rounds": 2}
+                           ).fit(X, y)
+    assert model.net_.module_.sensor_dropout == 0.0
+    with pytest.raises(InvalidParameterError, match="sensor_dropout"):
+        DynSTRegressor(0.5, sensor_dropout=1.0).fit(X, y)
+
+
+def test_grid_search_over_sparsity_on_3d_windows():
+    X, y = _windows(160, 6)
+    search = GridSearchCV(
+        DynSTRegressor(n_rounds=2, epochs_per_round=1, **{**TINY,
+                                                          "max_epochs": 2}),
+        {"sparsity": [0.0, 0.5]}, cv=TimeSeriesSplit(2)).fit(X, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    best = search.best_estimator_
+    assert best.sparsity_ == search.best_params_["sparsity"]
+    assert best.predict(X[:3]).shape == (3,) + y.shape[1:]
+
+
+def test_absence_importance_needs_dropout_and_the_sensors_as_targets():
+    X, y = _driven_windows(120)  # 10 input sensors, 2 target sensors
+    params = {**PRUNED, "max_epochs": 1, "n_rounds": 1}
+    with pytest.raises(ValueError, match="importance='absence' compares"):
+        DynSTRegressor(0.5, importance="absence", **params).fit(X, y)
+    model = DynSTRegressor(0.5, **params).fit(X, y)
+    assert model._importance() == "removal"
+    X_self = X[:, :, :4]
+    with pytest.raises(ValueError, match="sensor_dropout=0.0"):
+        DynSTRegressor(0.5, importance="absence", sensor_dropout=0.0,
+                       **params).fit(X_self, X_self[:, -1:])
+    model = DynSTRegressor(0.5, **params).fit(X_self, X_self[:, -1:])
+    assert model._importance() == "absence"
+    assert np.isfinite(model.sensor_scores_[model.support_]).all()

@@ -182,3 +182,43 @@ def test_scale_target_and_inverse_transform():
     torch.testing.assert_close(z, (y - target_scaler.mean[:, None])
                                / target_scaler.scale[:, None])
     torch.testing.assert_close(network.inverse_transform(z), y)
+
+
+def _recording_network(sensor_dropout):
+    """A residual network over a ZeroBackbone that keeps the tokens it saw."""
+    backbone = ZeroBackbone(4, 1)
+
+    class Recorder(nn.Module):
+        def forward(self, x, sensor_index):
+            self.x = x
+            return backbone(x, sensor_index)
+
+    recorder = Recorder()
+    network = ForecastNetwork(recorder, *_scalers(), horizon=1,
+                              sensor_dropout=sensor_dropout)
+    return network, recorder
+
+
+def test_sensor_dropout_switches_whole_sensors_off_in_training():
+    network, recorder = _recording_network(0.5)
+    x = torch.full((200, 4, 3, 1), 7.0)
+    torch.manual_seed(0)
+    out = network.train()(x)
+    absent = (recorder.x == 0).all(-1)            # (batch, sensors)
+    present = (recorder.x != 0).all(-1)
+    # each (sample, sensor) token is either fully kept or fully zeroed
+    assert (absent | present).all()
+    assert 0.4 < absent.float().mean().item() < 0.6
+    # an absent sensor adds no residual: the ZeroBackbone forecasts 0 there
+    np.testing.assert_array_equal(out[..., 0, 0][absent].numpy(), 0.0)
+    assert (out[..., 0, 0][present] != 0).all()
+
+
+def test_sensor_dropout_is_off_in_evaluation():
+    x = torch.full((50, 4, 3, 1), 7.0)
+    network, recorder = _recording_network(0.5)
+    reference, _ = _recording_network(0.0)
+    with torch.no_grad():
+        out = network.eval()(x)
+        assert (recorder.x != 0).all()
+        torch.testing.assert_close(out, reference.eval()(x))

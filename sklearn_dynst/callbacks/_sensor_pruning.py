@@ -15,6 +15,7 @@ Both record their decisions in ``net.history``.
 """
 
 import numpy as np
+import torch
 from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
@@ -106,15 +107,25 @@ class IterativeSensorPruning(Callback):
         Sensor costs; ``sparsity`` then is a share of the total cost.
     n_score_batches : int, default=8
         Training batches over which presence gradients are summed.
-    importance : {"magnitude", "removal"}, default="magnitude"
-        What a round prunes: the smallest gate scores (DynST's Eq. 4), or
-        the sensors the loss depends on least, by an empirical Fisher
-        estimate: the sum over batches of the squared gradient of the loss
-        in each sensor's presence (which scales its data and its own
-        residual). At a trained optimum the plain gradient is near zero
-        whatever a sensor is worth; its Fisher term is not. Swaps then drop
-        the active sensors of least Fisher value and regrow the switched-off
+    importance : {"magnitude", "removal", "absence"}, default="magnitude"
+        What a round prunes: the smallest gate scores (DynST's Eq. 4); the
+        sensors the loss depends on least, by an empirical Fisher estimate:
+        the sum over batches of the squared gradient of the loss in each
+        sensor's presence (which scales its data and its own residual); or,
+        for a network trained with sensor dropout whose outputs are its
+        input sensors, each sensor's *absence cost*: its own forecast error
+        in the training batches where the dropout hid it minus where it did
+        not, accumulated since the last round (no extra pass). At a trained
+        optimum the plain gradient is near zero whatever a sensor is worth;
+        its Fisher term is not. With "removal" or "absence", swaps drop the
+        active sensors of least Fisher value and regrow the switched-off
         ones whose return lowers the loss most (first order at presence 0).
+    start : {"dense", "random"}, default="dense"
+        "dense" starts with every sensor on and prunes in rounds. "random"
+        is fixed-sparsity dynamic sparse training (the ablation of the
+        DynST paper's Table 4): a random set at ``sparsity`` from the first
+        epoch (drawn from torch's generator), and every round epoch swaps
+        ``swap_fraction`` of it instead of pruning.
 
     Attributes
     ----------
@@ -142,7 +153,7 @@ class IterativeSensorPruning(Callback):
 
     def __init__(self, sparsity, prune_epochs, swap_fraction=0.05,
                  required=None, costs=None, n_score_batches=8,
-                 importance="magnitude"):
+                 importance="magnitude", start="dense"):
         self.sparsity = sparsity
         self.prune_epochs = prune_epochs
         self.swap_fraction = swap_fraction
@@ -150,6 +161,7 @@ class IterativeSensorPruning(Callback):
         self.costs = costs
         self.n_score_batches = n_score_batches
         self.importance = importance
+        self.start = start
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         module = net.module_
@@ -167,6 +179,26 @@ class IterativeSensorPruning(Callback):
         self.active_[module.sensor_index.cpu().numpy()] = True
         self.round_ = 0
         self.scores_ = np.full(module.n_sensors, np.nan)
+        self._reset_absence(module.n_sensors)
+        if self.importance == "absence" and (
+                module.n_outputs != module.n_sensors
+                or not module.sensor_dropout > 0):
+            raise ValueError(
+                "importance='absence' compares each sensor's own forecast "
+                "error when the training's sensor dropout hid it and when it "
+                "did not; it needs sensor_dropout > 0 and targets holding the "
+                f"same sensors as the inputs; got sensor_dropout="
+                f"{module.sensor_dropout} and {module.n_outputs} target "
+                f"sensors for {module.n_sensors} input sensors."
+            )
+        if self.start == "random":
+            draw = torch.rand(module.n_sensors).numpy()
+            self.active_ = prune_lowest(draw, self.active_, self.sparsity,
+                                        required=self.required,
+                                        costs=self.costs)
+            self.swap_epochs_ |= set(epochs)
+            self.levels_ = {}
+            self._apply(net)
 
     def _score_batches(self, net, dataset):
         iterator = net.get_iterator(dataset, training=False)
@@ -178,12 +210,45 @@ class IterativeSensorPruning(Callback):
                           device=net.device)
             yield x, net.module_.scale_target(to_tensor(yi, device=net.device))
 
-    def _presence_gradients(self, net, dataset):
+    def _presence_gradients(self, net, dataset, dropout=0.0):
         """Summed presence gradients and their Fisher sums, as NumPy."""
         net.module_.eval()
         gradients, fisher = mask_gradients(
-            net.module_, self._score_batches(net, dataset), net.criterion_)
+            net.module_, self._score_batches(net, dataset), net.criterion_,
+            dropout=dropout)
         return gradients.cpu().numpy(), fisher.cpu().numpy()
+
+    def _reset_absence(self, n_sensors):
+        self.absence_sums_ = np.zeros((4, n_sensors))
+
+    def on_batch_end(self, net, batch=None, training=False, y_pred=None,
+                     **kwargs):
+        module = net.module_
+        presence = getattr(module, "last_presence_", None)
+        if self.importance != "absence" or not training or presence is None:
+            return
+        _, yi = unpack_data(batch)
+        y_true = module.scale_target(to_tensor(yi, device=net.device))
+        index = module.sensor_index
+        # each active sensor's own forecast error, with and without it
+        pred, true = y_pred.detach()[:, index], y_true[:, index]
+        total, count = net.criterion_.sample_losses(
+            pred.flatten(0, 1), true.flatten(0, 1))
+        total = total.view(pred.shape[:2])
+        count = count.view(pred.shape[:2])
+        absent = 1.0 - presence
+        sums = torch.stack([(total * absent).sum(0), (count * absent).sum(0),
+                            (total * presence).sum(0),
+                            (count * presence).sum(0)])
+        self.absence_sums_[:, index.cpu().numpy()] += sums.cpu().numpy()
+
+    def _absence_cost(self):
+        """Mean own error of each sensor when absent minus when present."""
+        absent_total, absent_count, total, count = self.absence_sums_
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cost = absent_total / absent_count - total / count
+        self._reset_absence(len(cost))
+        return np.where(np.isfinite(cost), cost, np.inf)
 
     def _apply(self, net):
         net.module_.set_active(np.flatnonzero(self.active_))
@@ -195,7 +260,9 @@ class IterativeSensorPruning(Callback):
             gradients, fisher = self._presence_gradients(net, dataset_train)
             n_swap = int(round(self.swap_fraction * self.active_.sum()))
             before = self.active_
-            if self.importance == "removal":
+            if self.start == "random":
+                self.scores_[self.active_] = fisher[self.active_]
+            if self.importance in ("removal", "absence"):
                 # drop the active sensors the loss depends on least (Fisher),
                 # regrow those whose return lowers it most (-gradient at 0)
                 value = np.where(self.active_, fisher, -gradients)
@@ -208,8 +275,12 @@ class IterativeSensorPruning(Callback):
             self._apply(net)
             n_swapped = int((before & ~self.active_).sum())
             event = f"swap {n_swapped}" if n_swapped else None
+            if self.start == "random" and epoch in self.prune_epochs:
+                self.round_ += 1
         if epoch in self.levels_:
-            if self.importance == "removal":
+            if self.importance == "absence":
+                scores = self._absence_cost()
+            elif self.importance == "removal":
                 _, scores = self._presence_gradients(net, dataset_train)
             else:
                 scores = net.module_.gate.scores.detach().abs().cpu().numpy()
