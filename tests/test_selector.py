@@ -103,3 +103,42 @@ def test_sparsity_zero_is_refused():
     backbone_params={"hidden_size": 8})])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def _layout(name):
+    rng = np.random.default_rng(0)
+    if name == "2d":
+        return rng.normal(size=(120, 6)), {}
+    if name == "3d":
+        return rng.normal(size=(120, 3, 6)), {}
+    if name == "4d":
+        return rng.normal(size=(120, 3, 6, 2)), {}
+    return rng.normal(size=(60, 3, 1, 4, 6)), {"patch_size": 2}  # 6 patches
+
+
+@pytest.mark.parametrize("name", ["2d", "3d", "4d", "grid"])
+@pytest.mark.parametrize("with_y", [False, True])
+def test_every_layout_with_and_without_y(name, with_y):
+    X, params = _layout(name)
+    y = X[:, -1:] if with_y and X.ndim > 2 else (X if with_y else None)
+    selector = SensorSelector(0.5, **{**FAST, "max_epochs": 2,
+                                      "n_rounds": 2}, **params).fit(X, y)
+    kept = selector.get_support(indices=True)
+    assert len(kept) == 3 and selector.support_.sum() == 3
+    X_kept = selector.transform(X)
+    assert X_kept.shape[0] == len(X)
+    back = selector.inverse_transform(X_kept)
+    assert back.shape == X.shape
+    forecast = selector.estimator_.predict(X_kept)
+    np.testing.assert_allclose(forecast, selector.estimator_.predict(X),
+                               rtol=1e-5, atol=1e-6)
+    if name == "grid":
+        assert X_kept.shape == (60, 3, 3, 4)  # patchified kept patches
+        assert selector.support_grid_.shape == (2, 3)
+        np.testing.assert_array_equal(selector.support_grid_.ravel(),
+                                      selector.support_)
+    else:
+        assert X_kept.shape == X.shape[:-1 if X.ndim == 2 else 2] + (3,) \
+            + X.shape[3:]
+        assert not hasattr(selector, "support_grid_")
+    assert len(selector.history_) >= 6
