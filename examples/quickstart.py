@@ -20,6 +20,7 @@ Run: ``python examples/quickstart.py [--sparsity 0.5] [--max-epochs N]
 """
 
 import argparse
+import importlib.util
 import time
 
 import numpy as np
@@ -41,9 +42,7 @@ def _selectors(sparsity):
         "random half (seed 0)": RandomSensorSelector(sparsity, random_state=0),
         "highest variance": VarianceSensorSelector(sparsity),
     }
-    try:
-        import pysensors  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("pysensors") is None:
         print("python-sensors is not installed: skipping QR pivoting "
               '(pip install ".[pysensors]").')
     else:

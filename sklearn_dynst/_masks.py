@@ -83,6 +83,12 @@ def mask_gradients(network, batches, loss_fn, dropout=0.0):
         (standardised); e.g. a few training batches.
     loss_fn : callable
         ``loss_fn(y_pred, y) -> scalar Tensor``.
+    dropout : float in [0, 1), default=0.0
+        Score in random contexts: each active sensor of each sample is
+        absent (presence 0) with this probability, as in training with
+        sensor dropout. The gradients are taken per sample and summed, so
+        a sensor's gradient mixes the presence-1 derivative of the samples
+        that kept it and the presence-0 derivative of those that did not.
 
     Returns
     -------

@@ -1,7 +1,6 @@
 """The example scripts run end to end (a few epochs: a smoke test)."""
 
 import runpy
-import sys
 from pathlib import Path
 
 import pytest
@@ -9,16 +8,9 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-@pytest.fixture
-def quickstart(monkeypatch):
+def test_quickstart_prints_the_table_and_saves_the_map(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    monkeypatch.syspath_prepend(str(EXAMPLES))
-    sys.modules.pop("quickstart", None)
-    return runpy.run_path(str(EXAMPLES / "quickstart.py"))
-
-
-def test_quickstart_prints_the_table_and_saves_the_map(quickstart, tmp_path,
-                                                       capsys):
+    quickstart = runpy.run_path(str(EXAMPLES / "quickstart.py"))
     output = tmp_path / "quickstart.png"
     table = quickstart["main"](output=str(output), quick=True)
     assert output.stat().st_size > 10_000
@@ -29,3 +21,13 @@ def test_quickstart_prints_the_table_and_saves_the_map(quickstart, tmp_path,
     assert (table["MAE"] > 0).all()
     out = capsys.readouterr().out
     assert "DynST reads 104 of 207 sensors" in out
+
+
+def test_dynst_training_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    script = runpy.run_path(str(EXAMPLES / "plot_dynst_training.py"))
+    output = tmp_path / "training.png"
+    model = script["main"](0.5, str(output), quick=True)
+    assert output.stat().st_size > 10_000
+    assert model.support_.sum() == 104
+    assert model.history_[0]["n_active_sensors"] == 207
