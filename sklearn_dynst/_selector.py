@@ -80,7 +80,7 @@ class SensorSelector(BaseSensorSelector):
 
     def __init__(self, sparsity=0.5, *, pruning="iterative",
                  importance="auto", n_rounds=10, epochs_per_round=2,
-                 swap_fraction=0.02, n_network_steps=4, n_mask_steps=1,
+                 swap_fraction=0.0, n_network_steps=4, n_mask_steps=1,
                  mask_lr=1e-2, sensor_dropout=0.5, required_sensors=None,
                  sensor_costs=None,
                  backbone="mlp", backbone_params=None, adjacency=None,
