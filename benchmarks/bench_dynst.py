@@ -23,6 +23,7 @@ Usage::
         [--sparsities 0.3 0.5 0.7 0.9] [--seeds 0 1 2] [--n-random 5]
         [--ablation] [--jobs 2] [--max-epochs 100] [--data-home ../shared/data]
         [--out benchmarks/results] [--cache benchmarks/.cache]
+        [--cached-only]
 """
 
 import argparse
@@ -213,6 +214,9 @@ def main():
         "SKLEARN_DYNST_DATA", "../shared/data"))
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--cache", default="benchmarks/.cache")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="tabulate the fits already in the cache, run "
+                             "none (a partial table of an unfinished run)")
     args = parser.parse_args()
     threads = max(1, (os.cpu_count() or 1) // args.jobs)
     model_dir = Path(args.cache) / "models"
@@ -221,6 +225,12 @@ def main():
     code = code_version()
     tasks = [(d, m, s, seed) for d, m, s, seeds in jobs(args)
              for seed in seeds]
+    if args.cached_only:
+        done = [task for task in tasks if cached_fit.check_call_in_cache(
+            *task, args.data_home, threads, model_dir, args.max_epochs, code)]
+        print(f"{len(done)} of {len(tasks)} fits are cached; tabulating "
+              "those", flush=True)
+        tasks = done
     print(f"{len(tasks)} fits ({args.jobs} at a time)", flush=True)
     rows = joblib.Parallel(n_jobs=args.jobs)(
         joblib.delayed(cached_fit)(d, m, s, seed, args.data_home, threads,
@@ -237,7 +247,9 @@ def main():
             "## Test MAE per selection (same forecaster)", "",
             wide.round(3).to_markdown(), "",
             "## All metrics", "", mean.round(3).to_markdown()]
-    if args.time_dataset in args.datasets:
+    if args.time_dataset in args.datasets and (
+            model_dir / code / f"{args.time_dataset}-dense-0.0.joblib"
+    ).exists():
         timing = predict_time_ratios(args.time_dataset, args.sparsities,
                                      model_dir / code, args.data_home,
                                      os.cpu_count() or 1)

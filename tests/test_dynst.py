@@ -754,3 +754,15 @@ def test_absence_importance_needs_dropout_and_the_sensors_as_targets():
     model = DynSTRegressor(0.5, **params).fit(X_self, X_self[:, -1:])
     assert model._importance() == "absence"
     assert np.isfinite(model.sensor_scores_[model.support_]).all()
+
+
+@pytest.mark.parametrize("sparsity, expected", [(0.5, "absence"),
+                                                (0.8, "absence"),
+                                                (0.9, "removal")])
+def test_auto_importance_by_sparsity(sparsity, expected):
+    model = DynSTRegressor(sparsity)
+    model.target_layout_ = infer_layout(np.zeros((2, 3, 20)))
+    model.n_features_in_ = 20
+    assert model._importance() == expected
+    model.set_params(sensor_dropout=0.0)
+    assert model._importance() == "removal"
