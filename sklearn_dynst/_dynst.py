@@ -19,12 +19,13 @@ class DynSTRegressor(BaseSensorForecaster):
     With ``sparsity > 0`` this is DynST: a learnable score per sensor scales
     its stream-morphed token; training alternates ``n_network_steps`` steps
     on the network with the scores fixed and ``n_mask_steps`` steps on the
-    scores with the network fixed; after a warm-up of ``2 *
+    scores with the network fixed, while each active sensor is hidden from
+    each sample with probability ``sensor_dropout`` (so the network learns
+    to forecast every sensor from the others); after a warm-up of ``2 *
     epochs_per_round`` epochs, ``n_rounds`` rounds each switch off the
-    lowest-scoring share of the active sensors until ``sparsity`` is reached,
-    and half-way between rounds ``swap_fraction`` of the active sensors with
-    the smallest mask gradients are exchanged for switched-off ones with the
-    largest. The network is then fine-tuned on the kept sensors with early
+    least important share of the active sensors (see ``importance``) until
+    ``sparsity`` is reached, with optional swaps (``swap_fraction``) between
+    rounds. The network is then fine-tuned on the kept sensors with early
     stopping. Switched-off sensors are removed from the computation (not
     multiplied by zero): ``predict`` accepts ``X`` holding only the kept
     sensors and computes on those alone.
