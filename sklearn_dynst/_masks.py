@@ -61,7 +61,7 @@ class SensorGate(nn.Module):
                                                                    None]
 
 
-def mask_gradients(network, batches, loss_fn, dropout=0.0):
+def mask_gradients(network, batches, loss_fn):
     """Gradient of the loss with respect to every sensor's presence.
 
     The presence is 1 for active sensors and 0 for switched-off ones; it
@@ -83,12 +83,6 @@ def mask_gradients(network, batches, loss_fn, dropout=0.0):
         (standardised); e.g. a few training batches.
     loss_fn : callable
         ``loss_fn(y_pred, y) -> scalar Tensor``.
-    dropout : float in [0, 1), default=0.0
-        Score in random contexts: each active sensor of each sample is
-        absent (presence 0) with this probability, as in training with
-        sensor dropout. The gradients are taken per sample and summed, so
-        a sensor's gradient mixes the presence-1 derivative of the samples
-        that kept it and the presence-0 derivative of those that did not.
 
     Returns
     -------
@@ -104,16 +98,12 @@ def mask_gradients(network, batches, loss_fn, dropout=0.0):
     presence = torch.zeros(network.n_sensors,
                            device=network.sensor_index.device)
     presence[network.sensor_index] = 1.0
-    total = torch.zeros_like(presence)
-    fisher = torch.zeros_like(presence)
+    weights = presence.requires_grad_()
+    total = torch.zeros_like(weights)
+    fisher = torch.zeros_like(weights)
     for x, y in batches:
-        weights = presence.expand(x.shape[0], -1)
-        if dropout > 0:
-            weights = weights * (torch.rand(weights.shape, device=x.device)
-                                 >= dropout)
-        weights = weights.clone().requires_grad_()
         loss = loss_fn(network(x, sensor_weights=weights), y)
         (gradient,) = torch.autograd.grad(loss, weights)
-        total += gradient.sum(0)
-        fisher += gradient.sum(0).pow(2)
+        total += gradient
+        fisher += gradient.pow(2)
     return total.detach(), fisher.detach()

@@ -137,12 +137,13 @@ class ForecastNetwork(nn.Module):
         if self.gate is not None:
             tokens = self.gate(tokens, index)
         presence = None
-        if sensor_weights is not None:  # (n_sensors,) or (batch, n_sensors)
-            presence = sensor_weights.expand(x.shape[0], -1)
+        if sensor_weights is not None:
+            presence = sensor_weights[None, :]
         elif self.training and self.sensor_dropout > 0:
             presence = (torch.rand(tokens.shape[:2], device=tokens.device)
                         >= self.sensor_dropout).to(tokens.dtype)
-            self.last_presence_ = presence  # read by the pruning callback
+            # kept for IterativeSensorPruning's absence cost (one batch)
+            self.last_presence_ = presence
         if presence is not None:
             tokens = tokens * presence[..., None]
         out = self.backbone(tokens, index)

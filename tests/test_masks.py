@@ -115,22 +115,3 @@ def test_squared_mask_gradients_sum_per_batch_squares():
     torch.testing.assert_close(fisher, per_batch[0] ** 2 + per_batch[1] ** 2)
     assert torch.all(fisher >= 0)
 
-
-def test_mask_gradients_in_random_contexts_take_each_samples_presence():
-    network, X, y = _network()
-    network.set_active([0, 1, 2])
-    loss = MaskedLoss("mse")
-    y_scaled = network.scale_target(y)
-    torch.manual_seed(0)
-    gradients, _ = mask_gradients(network, [(X, y_scaled)], loss,
-                                  dropout=0.5)
-    # the same draw, by hand: per-sample presences, summed gradients
-    torch.manual_seed(0)
-    presence = torch.tensor([1.0, 1.0, 1.0, 0.0, 0.0]).expand(len(X), -1)
-    presence = (presence * (torch.rand(presence.shape) >= 0.5)).clone()
-    assert 0 < presence[:, :3].mean() < 1  # some contexts hide a sensor
-    assert presence[:, 3:].sum() == 0  # switched-off sensors stay off
-    presence.requires_grad_()
-    (expected,) = torch.autograd.grad(
-        loss(network(X, sensor_weights=presence), y_scaled), presence)
-    torch.testing.assert_close(gradients, expected.sum(0))

@@ -210,12 +210,11 @@ class IterativeSensorPruning(Callback):
                           device=net.device)
             yield x, net.module_.scale_target(to_tensor(yi, device=net.device))
 
-    def _presence_gradients(self, net, dataset, dropout=0.0):
+    def _presence_gradients(self, net, dataset):
         """Summed presence gradients and their Fisher sums, as NumPy."""
         net.module_.eval()
         gradients, fisher = mask_gradients(
-            net.module_, self._score_batches(net, dataset), net.criterion_,
-            dropout=dropout)
+            net.module_, self._score_batches(net, dataset), net.criterion_)
         return gradients.cpu().numpy(), fisher.cpu().numpy()
 
     def _reset_absence(self, n_sensors):
