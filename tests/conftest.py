@@ -64,3 +64,27 @@ def fitted_dense(sine_windows):
 
     X, y = sine_windows
     return DynSTRegressor(validation_fraction=None, **TINY).fit(X, y)
+
+
+def make_gated_network(X, y, *, residual=True, l1=0.0):
+    """A small seeded MLP ``ForecastNetwork`` with a ``SensorGate``.
+
+    Sizes come from ``X`` (n, sensors, steps, 1) and ``y`` (n, sensors,
+    horizon, 1), token layout.
+    """
+    import torch
+
+    from sklearn_dynst._masks import SensorGate
+    from sklearn_dynst._network import ForecastNetwork
+    from sklearn_dynst._scaling import Standardizer, fit_standardizer
+    from sklearn_dynst.backbones import MLPBackbone
+
+    n_sensors, n_steps, horizon = X.shape[1], X.shape[2], y.shape[2]
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        backbone = MLPBackbone(n_sensors, n_steps * 2, n_sensors, horizon,
+                               hidden_size=8, dropout=0.0)
+        return ForecastNetwork(
+            backbone, Standardizer(*fit_standardizer(X)),
+            Standardizer(*fit_standardizer(y)), horizon, residual=residual,
+            gate=SensorGate(n_sensors, l1=l1))

@@ -4,17 +4,15 @@ import numpy as np
 import pytest
 import torch
 
-from sklearn_dynst._masks import SensorGate
 from sklearn_dynst._net import ForecastNet, MaskedLoss
-from sklearn_dynst._network import ForecastNetwork
 from sklearn_dynst._pruning import pruning_schedule
-from sklearn_dynst._scaling import Standardizer, fit_standardizer
 from sklearn_dynst._validation import check_n_kept
-from sklearn_dynst.backbones import MLPBackbone
 from sklearn_dynst.callbacks import (
     AlternatingMaskTraining,
     IterativeSensorPruning,
 )
+
+from conftest import make_gated_network
 
 N_SAMPLES, N_SENSORS, N_STEPS, HORIZON = 32, 10, 3, 2
 
@@ -29,14 +27,9 @@ def _data(seed=0, n_samples=N_SAMPLES):
 
 def _net(X, y, callbacks, gate=True, max_epochs=4, l1=0.0, lr=1e-2,
          **kwargs):
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        backbone = MLPBackbone(N_SENSORS, N_STEPS * 2, N_SENSORS, HORIZON,
-                               hidden_size=8, dropout=0.0)
-        module = ForecastNetwork(
-            backbone, Standardizer(*fit_standardizer(X)),
-            Standardizer(*fit_standardizer(y)), HORIZON, residual=False,
-            gate=SensorGate(N_SENSORS, l1=l1) if gate else None)
+    module = make_gated_network(X, y, residual=False, l1=l1)
+    if not gate:
+        module.gate = None
     return ForecastNet(module=module, criterion=MaskedLoss,
                        callbacks=list(callbacks), max_epochs=max_epochs,
                        batch_size=8, train_split=None,

@@ -6,9 +6,8 @@ import torch
 
 from sklearn_dynst._masks import SensorGate, mask_gradients
 from sklearn_dynst._net import MaskedLoss
-from sklearn_dynst._network import ForecastNetwork
-from sklearn_dynst._scaling import Standardizer, fit_standardizer
-from sklearn_dynst.backbones import MLPBackbone
+
+from conftest import make_gated_network
 
 N_SENSORS, N_STEPS, HORIZON = 5, 3, 2
 
@@ -17,14 +16,7 @@ def _network(residual=True):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(16, N_SENSORS, N_STEPS, 1)).astype(np.float32)
     y = rng.normal(size=(16, N_SENSORS, HORIZON, 1)).astype(np.float32)
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        backbone = MLPBackbone(N_SENSORS, N_STEPS * 2, N_SENSORS, HORIZON,
-                               hidden_size=8, dropout=0.0)
-        network = ForecastNetwork(
-            backbone, Standardizer(*fit_standardizer(X)),
-            Standardizer(*fit_standardizer(y)), HORIZON, residual=residual,
-            gate=SensorGate(N_SENSORS))
+    network = make_gated_network(X, y, residual=residual)
     network.gate.scores.data = torch.tensor([1.0, 0.5, 2.0, -1.0, 0.8])
     return network.eval(), torch.tensor(X), torch.tensor(y)
 
