@@ -8,6 +8,7 @@ estimators (DynST, Dyna-Pruner) subclass it and add their own training
 policies as skorch callbacks.
 """
 
+import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -26,6 +27,7 @@ from ._net import SAMPLE_INDEX, ChronologicalSplit, ForecastNet, \
 from ._masks import SensorGate
 from ._network import ForecastNetwork
 from ._scaling import Standardizer, fit_standardizer
+from .callbacks import SamplePruning
 from ._validation import check_adjacency, check_chronological, \
     check_coverage, check_sensor_array, check_sensor_names, check_target
 from .backbones import BACKBONES, make_backbone
@@ -62,6 +64,8 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "sample_pruning": [Interval(Real, 0, 1, closed="left"),
+                           SamplePruning, None],
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -163,11 +167,32 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
             sensor_dropout=sensor_dropout,
         )
 
-    def _training_callbacks(self, adaptive=True):
-        """Clipping, and with ``adaptive`` the plateau LR and early stopping."""
+    def _sample_pruning(self, seed, early_stopping):
+        """The :class:`SamplePruning` callback asked for, or None."""
+        if self.sample_pruning is None:
+            return None
+        if isinstance(self.sample_pruning, SamplePruning):
+            callback = copy.deepcopy(self.sample_pruning)
+        else:
+            callback = SamplePruning(self.sample_pruning, random_state=seed)
+            if early_stopping:
+                callback.anneal_patience = max(1, self.patience // 2)
+        callback.time_axis = 2  # the network reads (sensor, step, value)
+        return callback
+
+    def _early_stopping(self):
+        return self.validation_fraction is not None \
+            and self.patience is not None
+
+    def _training_callbacks(self, adaptive=True, seed=None):
+        """Clipping, sample pruning when asked, and with ``adaptive`` the
+        plateau LR and early stopping."""
         callbacks = [("clip", GradientNormClipping(gradient_clip_value=5.0))]
-        if adaptive and self.validation_fraction is not None \
-                and self.patience is not None:
+        sample_pruning = self._sample_pruning(
+            seed, adaptive and self._early_stopping())
+        if sample_pruning is not None:
+            callbacks.append(("sample_pruning", sample_pruning))
+        if adaptive and self._early_stopping():
             callbacks += [
                 ("lr_scheduler", LRScheduler(
                     ReduceLROnPlateau, monitor="valid_loss", factor=0.5,
@@ -233,14 +258,16 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
             torch.manual_seed(seed)
             if pruning is None:
                 module = self._make_module(X_tokens, y_tokens)
-                return self._make_net(module).fit(X_dict, y_arr)
+                return self._make_net(
+                    module, self._training_callbacks(seed=seed)).fit(
+                        X_dict, y_arr)
             module = self._make_module(
                 X_tokens, y_tokens, gate=True,
                 sensor_dropout=pruning["sensor_dropout"])
             net = self._make_net(
                 module,
                 callbacks=list(pruning["callbacks"])
-                + self._training_callbacks(adaptive=False),
+                + self._training_callbacks(adaptive=False, seed=seed),
                 max_epochs=pruning["n_epochs"],
                 optimizer__param_groups=[
                     ("gate.scores", {"lr": pruning["mask_lr"],
@@ -249,7 +276,7 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
             module.gate.scores.requires_grad_(False)
             module.sensor_dropout = 0.0
             module.__dict__.pop("last_presence_", None)
-            net.set_params(callbacks=self._training_callbacks(),
+            net.set_params(callbacks=self._training_callbacks(seed=seed),
                            max_epochs=self.max_epochs)
             # skorch's set_params initialises callbacks *before* storing the
             # new list: initialise again so the fine-tuning really runs them

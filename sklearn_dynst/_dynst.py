@@ -146,6 +146,15 @@ class DynSTRegressor(BaseSensorForecaster):
     patience : int or None, default=10
         Epochs without improvement of the validation loss before stopping;
         the best weights are restored. None disables early stopping.
+    sample_pruning : float, SamplePruning or None, default=None
+        ST-Prune: each epoch, leave this share of the easy training samples
+        out (they cost no forward or backward pass) and up-weight the kept
+        easy ones so the loss stays unbiased; see
+        :class:`~sklearn_dynst.callbacks.SamplePruning`, whose defaults the
+        float uses, with annealing to the full data once the validation
+        loss has stalled for ``patience // 2`` epochs. Pass a
+        ``SamplePruning`` to set its other parameters (its ``time_axis`` is
+        set by the estimator). None trains on every sample every epoch.
     device : str, default="auto"
         Torch device; "auto" uses CUDA when available, else the CPU.
     random_state : int, RandomState instance or None, default=None
@@ -229,7 +238,8 @@ class DynSTRegressor(BaseSensorForecaster):
                  sensor_costs=None, backbone="mlp", backbone_params=None,
                  adjacency=None, patch_size=None, residual="auto",
                  loss="mae", max_epochs=100, batch_size=64, lr=1e-3,
-                 weight_decay=1e-4, validation_fraction=0.1, patience=10, device="auto",
+                 weight_decay=1e-4, validation_fraction=0.1, patience=10,
+                 sample_pruning=None, device="auto",
                  random_state=None, verbose=0):
         self.sparsity = sparsity
         self.pruning = pruning
@@ -255,6 +265,7 @@ class DynSTRegressor(BaseSensorForecaster):
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.sample_pruning = sample_pruning
         self.device = device
         self.random_state = random_state
         self.verbose = verbose

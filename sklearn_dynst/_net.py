@@ -2,10 +2,11 @@
 
 * :class:`ForecastNet`: a ``skorch.NeuralNet`` whose loss is a masked loss
   (:class:`MaskedLoss`) in standardised units, and whose training and validation steps hand the
-  per-sample losses (and the samples' positions) to the callbacks, through
-  ``on_batch_end(net, batch, training, loss, y_pred, sample_loss,
-  sample_index)``. A callback may also set per-sample loss weights with
-  :meth:`ForecastNet.set_sample_weight` (sample pruning uses this).
+  per-sample losses, the pointwise errors and the samples' positions to the
+  callbacks, through ``on_batch_end(net, batch, training, loss, y_pred,
+  sample_loss, sample_errors, sample_index)``. A callback may weight the
+  samples of the next training batch with :meth:`ForecastNet.set_batch_weight`
+  (sample pruning uses this).
 * :class:`ChronologicalSplit`: internal validation on the *last* rows.
 * :func:`resolve_device`: ``"auto"`` -> CUDA when available, else CPU.
 """
@@ -21,7 +22,8 @@ from torch import nn
 from torch.utils.data import Subset
 
 from ._windows import chronological_split
-from .metrics._torch import LOSSES, masked_error, reduce_sample_losses
+from .metrics._torch import LOSSES, masked_error, pointwise_error, \
+    reduce_sample_losses, sum_sample_losses
 
 __all__ = ["ForecastNet", "ChronologicalSplit", "MaskedLoss",
            "resolve_device"]
@@ -69,6 +71,10 @@ class MaskedLoss(nn.Module):
     def sample_losses(self, y_pred, y_true):
         """Per-sample loss sums and observed counts."""
         return masked_error(y_pred, y_true, self.loss)
+
+    def pointwise(self, y_pred, y_true):
+        """Pointwise loss (0 where the truth is missing) and observed mask."""
+        return pointwise_error(y_pred, y_true, self.loss)
 
     def forward(self, y_pred, y_true):
         return reduce_sample_losses(*self.sample_losses(y_pred, y_true))
@@ -124,24 +130,24 @@ class ForecastNet(NeuralNet):
 
     The training loss of a batch is the criterion's mean over its observed
     targets plus the module's ``penalty()`` if it has one (DynST's L1 on the
-    sensor scores); each sample
-    weighted by the weight set through :meth:`set_sample_weight` (1 by
-    default).
+    sensor scores); each sample weighted by the weight set through
+    :meth:`set_batch_weight` (1 by default).
     """
 
     def initialize(self):
-        self.sample_weight_ = None
+        self.batch_weight_ = None
         return super().initialize()
 
-    def set_sample_weight(self, weight):
-        """Set per-sample loss weights, indexed by ``sample_index``.
+    def set_batch_weight(self, weight):
+        """Weight the samples of the next training batches' loss.
 
         Parameters
         ----------
-        weight : array-like of shape (n_samples,) or None
-            None restores equal weights.
+        weight : array-like of shape (batch_size,) or None
+            One weight per sample of the next batch, in batch order; None
+            restores equal weights. Validation batches are never weighted.
         """
-        self.sample_weight_ = None if weight is None else torch.as_tensor(
+        self.batch_weight_ = None if weight is None else torch.as_tensor(
             np.asarray(weight), dtype=torch.float32)
 
     def infer(self, x, **fit_params):
@@ -157,34 +163,37 @@ class ForecastNet(NeuralNet):
         return self.criterion_.sample_losses(
             y_pred, self.module_.scale_target(y_true))
 
-    def _sample_weight(self, X, training):
-        if not training or self.sample_weight_ is None \
-                or not isinstance(X, Mapping) or SAMPLE_INDEX not in X:
+    def _sample_weight(self, training):
+        weight = getattr(self, "batch_weight_", None)
+        if not training or weight is None:
             return None
-        index = torch.as_tensor(X[SAMPLE_INDEX]).cpu()
-        return self.sample_weight_[index].to(self.device)
+        return weight.to(self.device)
 
     def _penalty(self, training):
         penalty = getattr(self.module_, "penalty", None)
         return penalty() if training and penalty is not None else 0.0
 
-    def _batch_loss(self, total, count, X, training):
+    def _batch_loss(self, total, count, training):
         """Weighted mean of the sample losses plus the module's penalty."""
         return reduce_sample_losses(total, count,
-                                    self._sample_weight(X, training)) \
+                                    self._sample_weight(training)) \
             + self._penalty(training)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         total, count = self.get_sample_losses(y_pred, y_true)
-        return self._batch_loss(total, count, X, training)
+        return self._batch_loss(total, count, training)
 
     def _step(self, batch, training, **fit_params):
         Xi, yi = unpack_data(batch)
         y_pred = self.infer(Xi, **fit_params)
-        total, count = self.get_sample_losses(y_pred, yi)
-        step = {"loss": self._batch_loss(total, count, Xi, training),
+        values, observed = self.criterion_.pointwise(
+            y_pred, self.module_.scale_target(to_tensor(yi, device=self.device)))
+        total, count = sum_sample_losses(values, observed)
+        step = {"loss": self._batch_loss(total, count, training),
                 "y_pred": y_pred,
-                "sample_loss": (total / count.clamp_min(1.0)).detach()}
+                "sample_loss": (total / count.clamp_min(1.0)).detach(),
+                "sample_errors": torch.where(observed, values,
+                                             torch.nan).detach()}
         if isinstance(Xi, Mapping) and SAMPLE_INDEX in Xi:
             step[SAMPLE_INDEX] = Xi[SAMPLE_INDEX]
         return step

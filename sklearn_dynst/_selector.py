@@ -29,8 +29,8 @@ class SensorSelector(BaseSensorSelector):
         off.
     pruning, importance, n_rounds, epochs_per_round, swap_fraction, n_network_steps, n_mask_steps, mask_lr, sensor_dropout, required_sensors, sensor_costs
         DynST's training policy, see :class:`DynSTRegressor`.
-    backbone, backbone_params, adjacency, patch_size, residual, loss, max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, device, random_state, verbose
-        The forecaster, see :class:`DynSTRegressor`.
+    backbone, backbone_params, adjacency, patch_size, residual, loss, max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, sample_pruning, device, random_state, verbose
+        The forecaster and its training, see :class:`DynSTRegressor`.
 
     Attributes
     ----------
@@ -86,8 +86,8 @@ class SensorSelector(BaseSensorSelector):
                  backbone="mlp", backbone_params=None, adjacency=None,
                  patch_size=None, residual="auto", loss="mae",
                  max_epochs=100, batch_size=64, lr=1e-3, weight_decay=1e-4,
-                 validation_fraction=0.1, patience=10, device="auto",
-                 random_state=None, verbose=0):
+                 validation_fraction=0.1, patience=10, sample_pruning=None,
+                 device="auto", random_state=None, verbose=0):
         self.sparsity = sparsity
         self.pruning = pruning
         self.importance = importance
@@ -112,6 +112,7 @@ class SensorSelector(BaseSensorSelector):
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.sample_pruning = sample_pruning
         self.device = device
         self.random_state = random_state
         self.verbose = verbose

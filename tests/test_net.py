@@ -27,16 +27,20 @@ class BatchRecorder(Callback):
 
     def on_train_begin(self, net, **kwargs):
         self.batches_ = []
+
+    def on_batch_begin(self, net, batch=None, **kwargs):
+        # weight each sample of the batch by its entry of ``weight``
         if self.weight is not None:
-            net.set_sample_weight(self.weight)
+            net.set_batch_weight(self.weight[batch[0]["sample_index"]])
 
     def on_batch_end(self, net, batch=None, training=None, loss=None,
                      y_pred=None, sample_loss=None, sample_index=None,
-                     **kwargs):
+                     sample_errors=None, **kwargs):
         self.batches_.append({
             "training": training, "loss": loss.detach().item(),
             "y_pred": y_pred.detach().numpy(), "y": batch[1].numpy(),
             "sample_loss": sample_loss.numpy(),
+            "sample_errors": sample_errors.numpy(),
             "sample_index": np.asarray(sample_index)})
 
 
@@ -153,6 +157,12 @@ def test_callbacks_get_per_sample_losses_and_indices(loss):
         # equal weights, no missing truth: the loss is the mean sample loss
         assert batch["loss"] == pytest.approx(batch["sample_loss"].mean(),
                                               rel=1e-5)
+        # the pointwise errors behind the sample losses, per sensor and step
+        errors = batch["sample_errors"]
+        assert errors.shape == batch["y"].shape
+        np.testing.assert_allclose(
+            errors.reshape(len(errors), -1).mean(1), batch["sample_loss"],
+            rtol=1e-5)
 
 
 def test_nan_targets_are_masked_out_of_the_loss():
@@ -168,13 +178,16 @@ def test_nan_targets_are_masked_out_of_the_loss():
     np.testing.assert_allclose(batch["sample_loss"][order][1:], expected,
                                rtol=1e-4)
     assert batch["sample_loss"][order][0] == 0.0
+    # missing truths have no pointwise error
+    np.testing.assert_array_equal(np.isnan(batch["sample_errors"][order]),
+                                  np.isnan(y))
     scaler = net.module_.target_scaler
     scaled = (y - scaler.mean.numpy()[:, None]) / scaler.scale.numpy()[:, None]
     errors = (batch["y_pred"][order] - scaled)[np.isfinite(y)]
     assert batch["loss"] == pytest.approx(np.mean(errors**2), rel=1e-4)
 
 
-def test_set_sample_weight_single_sample_loss():
+def test_set_batch_weight_single_sample_loss():
     X, y = _data()
     weight = np.zeros(N_SAMPLES)
     weight[5] = 1.0
@@ -202,13 +215,13 @@ def test_sample_weight_only_weights_training():
                                           rel=1e-5)
 
 
-def test_set_sample_weight_none_restores_equal_weights():
+def test_set_batch_weight_none_restores_equal_weights():
     X, y = _data()
     net = _net(X, y).initialize()
-    net.set_sample_weight(np.arange(N_SAMPLES))
-    assert net.sample_weight_.dtype == torch.float32
-    net.set_sample_weight(None)
-    assert net.sample_weight_ is None
+    net.set_batch_weight(np.arange(N_SAMPLES))
+    assert net.batch_weight_.dtype == torch.float32
+    net.set_batch_weight(None)
+    assert net.batch_weight_ is None
 
 
 def test_predict_ignores_sample_index():

@@ -1,9 +1,15 @@
 """skorch callbacks of sklearn_dynst (training policies).
 
-The DynST callbacks are used by the estimators; sample pruning (ST-Prune)
-will be public here.
+* DynST's sensor pruning, used by the estimators:
+  :class:`AlternatingMaskTraining`, :class:`IterativeSensorPruning`.
+* ST-Prune's sample pruning, usable on any skorch net:
+  :class:`SamplePruning` with its :class:`PrunedSampler`, and
+  :class:`SampleWeightMixin` for nets that do not weight their loss per
+  sample yet.
 """
 
+from ._sample_pruning import PrunedSampler, SamplePruning, SampleWeightMixin
 from ._sensor_pruning import AlternatingMaskTraining, IterativeSensorPruning
 
-__all__ = ["AlternatingMaskTraining", "IterativeSensorPruning"]
+__all__ = ["AlternatingMaskTraining", "IterativeSensorPruning",
+           "SamplePruning", "PrunedSampler", "SampleWeightMixin"]

@@ -3,9 +3,49 @@
 import torch
 from torch.nn import functional
 
-__all__ = ["LOSSES", "masked_error", "reduce_sample_losses"]
+__all__ = ["LOSSES", "pointwise_error", "masked_error",
+           "sum_sample_losses", "reduce_sample_losses"]
 
 LOSSES = ("mae", "mse", "huber")
+
+
+def pointwise_error(y_pred, y_true, loss="mse"):
+    """Pointwise loss and the mask of observed truths.
+
+    Parameters
+    ----------
+    y_pred : Tensor of shape (batch, ...)
+    y_true : Tensor of the same shape; NaN marks a missing truth.
+    loss : {"mae", "mse", "huber"}, default="mse"
+        Absolute error, squared error, or Huber loss with ``delta=1`` (in
+        the units of the tensors, standardised ones in training).
+
+    Returns
+    -------
+    values : Tensor like ``y_pred``
+        The loss of each entry, 0 where the truth is missing.
+    observed : bool Tensor like ``y_pred``
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_dynst.metrics._torch import pointwise_error
+    >>> pointwise_error(torch.tensor([[1.0, 2.0]]),
+    ...                 torch.tensor([[3.0, float("nan")]]), "mse")
+    (tensor([[4., 0.]]), tensor([[ True, False]]))
+    """
+    observed = torch.isfinite(y_true)
+    error = torch.where(observed, y_pred - torch.nan_to_num(y_true), 0.0)
+    if loss == "mae":
+        values = error.abs()
+    elif loss == "mse":
+        values = error.pow(2)
+    elif loss == "huber":
+        values = functional.huber_loss(error, torch.zeros_like(error),
+                                       reduction="none", delta=1.0)
+    else:
+        raise ValueError(f"loss must be one of {LOSSES}; got {loss!r}.")
+    return values, observed
 
 
 def masked_error(y_pred, y_true, loss="mse"):
@@ -16,8 +56,7 @@ def masked_error(y_pred, y_true, loss="mse"):
     y_pred : Tensor of shape (batch, ...)
     y_true : Tensor of the same shape; NaN marks a missing truth.
     loss : {"mae", "mse", "huber"}, default="mse"
-        Absolute error, squared error, or Huber loss with ``delta=1`` (in
-        the units of the tensors, standardised ones in training).
+        See :func:`pointwise_error`.
 
     Returns
     -------
@@ -34,20 +73,13 @@ def masked_error(y_pred, y_true, loss="mse"):
     ...              torch.tensor([[3.0, float("nan")]]), "mae")
     (tensor([2.]), tensor([1.]))
     """
-    observed = torch.isfinite(y_true)
-    error = torch.where(observed, y_pred - torch.nan_to_num(y_true), 0.0)
-    if loss == "mae":
-        values = error.abs()
-    elif loss == "mse":
-        values = error.pow(2)
-    elif loss == "huber":
-        values = functional.huber_loss(error, torch.zeros_like(error),
-                                       reduction="none", delta=1.0)
-    else:
-        raise ValueError(f"loss must be one of {LOSSES}; got {loss!r}.")
-    total = values.flatten(1).sum(1)
-    count = observed.flatten(1).sum(1).to(y_pred.dtype)
-    return total, count
+    return sum_sample_losses(*pointwise_error(y_pred, y_true, loss))
+
+
+def sum_sample_losses(values, observed):
+    """Per-sample sums of :func:`pointwise_error`'s values, and the counts."""
+    return (values.flatten(1).sum(1),
+            observed.flatten(1).sum(1).to(values.dtype))
 
 
 def reduce_sample_losses(total, count, weight=None):
