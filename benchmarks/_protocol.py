@@ -7,13 +7,17 @@ training data (inside the estimators); masked MAE/RMSE in original units
 (SZ-taxi: zeros are missing truths).
 """
 
+import ast
+import hashlib
 import os
 import platform
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
+import sklearn_dynst
 from sklearn_dynst import datasets, make_windows, temporal_train_test_split
 from sklearn_dynst.metrics import masked_mae, masked_rmse
 
@@ -69,3 +73,23 @@ def machine_line(seeds):
     return (f"Seeds {list(seeds)}; {platform.processor() or platform.machine()}"
             f", {os.cpu_count()} CPU cores, torch {torch.__version__}, "
             f"{time.strftime('%Y-%m-%d')}.")
+
+
+def code_version():
+    """Hash of the package's code: cached fits expire when it changes.
+
+    Docstrings and comments are left out, so editing documentation keeps
+    the cache.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(Path(sklearn_dynst.__file__).parent.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and isinstance(
+                    body[0], ast.Expr) and isinstance(
+                    getattr(body[0], "value", None), ast.Constant) and \
+                    isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+        digest.update(ast.dump(tree).encode())
+    return digest.hexdigest()[:16]

@@ -21,14 +21,12 @@ Usage::
 
     python benchmarks/bench_dynst.py [--datasets metr_la sz_taxi ...]
         [--sparsities 0.3 0.5 0.7 0.9] [--seeds 0 1 2] [--n-random 5]
-        [--ablation] [--jobs 2] [--max-epochs 100] [--data-home ../shared/data]
+        [--ablation] [--jobs 2] [--threads N] [--max-epochs 100] [--data-home ../shared/data]
         [--out benchmarks/results] [--cache benchmarks/.cache]
         [--cached-only]
 """
 
 import argparse
-import ast
-import hashlib
 import os
 import time
 from pathlib import Path
@@ -41,12 +39,12 @@ import torch
 from _protocol import (
     DATASETS,
     VALIDATION_FRACTION,
+    code_version,
     evaluate,
     load,
     machine_line,
     split,
 )
-import sklearn_dynst
 from sklearn_dynst import DynSTRegressor
 from sklearn_dynst.baselines import (
     QRSensorSelector,
@@ -70,26 +68,6 @@ def _predict_seconds(model, X, repeats=3):
         model.predict(X)
         times.append(time.perf_counter() - start)
     return float(np.median(times))
-
-
-def code_version():
-    """Hash of the package's code: cached fits expire when it changes.
-
-    Docstrings and comments are left out, so editing documentation keeps
-    the cache.
-    """
-    digest = hashlib.sha256()
-    for path in sorted(Path(sklearn_dynst.__file__).parent.rglob("*.py")):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            body = getattr(node, "body", None)
-            if isinstance(body, list) and body and isinstance(
-                    body[0], ast.Expr) and isinstance(
-                    getattr(body[0], "value", None), ast.Constant) and \
-                    isinstance(body[0].value.value, str):
-                node.body = body[1:] or [ast.Pass()]
-        digest.update(ast.dump(tree).encode())
-    return digest.hexdigest()[:16]
 
 
 def fit_one(dataset, method, sparsity, seed, data_home, threads, model_dir,
@@ -208,6 +186,9 @@ def main():
                         default=["metr_la", "beijing_pm25"])
     parser.add_argument("--time-dataset", default="era5_uk_t2m")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads per job (default: the cores "
+                             "shared among the jobs)")
     parser.add_argument("--max-epochs", type=int, default=100,
                         help="epoch cap of every fit (a smoke test: 5)")
     parser.add_argument("--data-home", default=os.environ.get(
@@ -218,7 +199,7 @@ def main():
                         help="tabulate the fits already in the cache, run "
                              "none (a partial table of an unfinished run)")
     args = parser.parse_args()
-    threads = max(1, (os.cpu_count() or 1) // args.jobs)
+    threads = args.threads or max(1, (os.cpu_count() or 1) // args.jobs)
     model_dir = Path(args.cache) / "models"
     cached_fit = joblib.Memory(args.cache, verbose=0).cache(
         fit_one, ignore=["threads", "model_dir"])

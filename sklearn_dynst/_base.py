@@ -167,7 +167,7 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
             sensor_dropout=sensor_dropout,
         )
 
-    def _sample_pruning(self, seed, early_stopping):
+    def _sample_pruning(self, seed):
         """The :class:`SamplePruning` callback asked for, or None."""
         if self.sample_pruning is None:
             return None
@@ -175,8 +175,6 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
             callback = copy.deepcopy(self.sample_pruning)
         else:
             callback = SamplePruning(self.sample_pruning, random_state=seed)
-            if early_stopping:
-                callback.anneal_patience = max(1, self.patience // 2)
         callback.time_axis = 2  # the network reads (sensor, step, value)
         return callback
 
@@ -188,8 +186,7 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         """Clipping, sample pruning when asked, and with ``adaptive`` the
         plateau LR and early stopping."""
         callbacks = [("clip", GradientNormClipping(gradient_clip_value=5.0))]
-        sample_pruning = self._sample_pruning(
-            seed, adaptive and self._early_stopping())
+        sample_pruning = self._sample_pruning(seed)
         if sample_pruning is not None:
             callbacks.append(("sample_pruning", sample_pruning))
         if adaptive and self._early_stopping():

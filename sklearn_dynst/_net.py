@@ -2,9 +2,10 @@
 
 * :class:`ForecastNet`: a ``skorch.NeuralNet`` whose loss is a masked loss
   (:class:`MaskedLoss`) in standardised units, and whose training and validation steps hand the
-  per-sample losses, the pointwise errors and the samples' positions to the
-  callbacks, through ``on_batch_end(net, batch, training, loss, y_pred,
-  sample_loss, sample_errors, sample_index)``. A callback may weight the
+  per-sample losses, the pointwise errors (0 where the truth is missing)
+  with their observed mask, and the samples' positions to the callbacks,
+  through ``on_batch_end(net, batch, training, loss, y_pred, sample_loss,
+  sample_errors, sample_observed, sample_index)``. A callback may weight the
   samples of the next training batch with :meth:`ForecastNet.set_batch_weight`
   (sample pruning uses this).
 * :class:`ChronologicalSplit`: internal validation on the *last* rows.
@@ -192,8 +193,8 @@ class ForecastNet(NeuralNet):
         step = {"loss": self._batch_loss(total, count, training),
                 "y_pred": y_pred,
                 "sample_loss": (total / count.clamp_min(1.0)).detach(),
-                "sample_errors": torch.where(observed, values,
-                                             torch.nan).detach()}
+                "sample_errors": values.detach(),
+                "sample_observed": observed}
         if isinstance(Xi, Mapping) and SAMPLE_INDEX in Xi:
             step[SAMPLE_INDEX] = Xi[SAMPLE_INDEX]
         return step

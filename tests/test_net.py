@@ -35,12 +35,13 @@ class BatchRecorder(Callback):
 
     def on_batch_end(self, net, batch=None, training=None, loss=None,
                      y_pred=None, sample_loss=None, sample_index=None,
-                     sample_errors=None, **kwargs):
+                     sample_errors=None, sample_observed=None, **kwargs):
         self.batches_.append({
             "training": training, "loss": loss.detach().item(),
             "y_pred": y_pred.detach().numpy(), "y": batch[1].numpy(),
             "sample_loss": sample_loss.numpy(),
-            "sample_errors": sample_errors.numpy(),
+            "sample_errors": np.where(sample_observed.numpy(),
+                                      sample_errors.numpy(), np.nan),
             "sample_index": np.asarray(sample_index)})
 
 

@@ -23,22 +23,30 @@ from conftest import make_gated_network
 def test_complexity_score_sees_one_hard_sensor_that_the_mean_hides():
     errors = torch.full((2, 50, 3), 0.1)
     errors[1, 7, :] = 3.0  # one sensor of sample 1 is badly forecast
-    complexity = complexity_score(errors, tail=0.1)
+    complexity = complexity_score(errors)
     mean = mean_score(errors)
-    # the mean rises by 2.9 / 50; the complexity score by 2.9 / 5
     assert mean[1] - mean[0] == pytest.approx(2.9 / 50, rel=1e-4)
-    assert complexity[1] - complexity[0] == pytest.approx(2.9 / 5, rel=1e-4)
+    expected = ((49 * 0.1**4 + 3.0**4) / 50) ** 0.25
+    assert complexity[1].item() == pytest.approx(expected, rel=1e-4)
+    assert complexity[1] - complexity[0] > 15 * (mean[1] - mean[0])
+    # power 1 is the mean
+    torch.testing.assert_close(complexity_score(errors, power=1), mean)
 
 
 def test_complexity_score_is_per_horizon_step_and_ignores_missing_truths():
     errors = torch.tensor([[[1.0, 10.0], [3.0, float("nan")]]])  # (1, 2, 2)
-    # step 0: worst of (1, 3) = 3; step 1: worst of the observed (10) = 10
-    assert complexity_score(errors, tail=0.5).item() == pytest.approx(6.5)
-    assert complexity_score(errors, tail=1.0).item() == pytest.approx(
-        (2.0 + 10.0) / 2)
+    # step 0: power mean of (1, 3); step 1: of the observed 10 alone
+    expected = (((1 + 3**4) / 2) ** 0.25 + 10.0) / 2
+    assert complexity_score(errors).item() == pytest.approx(expected)
     assert torch.isnan(complexity_score(torch.full((1, 3), torch.nan)))
-    with pytest.raises(ValueError, match="tail"):
-        complexity_score(errors, tail=0)
+    # zeros with an observed mask give the same as NaN for missing truths
+    observed = ~torch.isnan(errors)
+    for power in (4, 2.5):
+        torch.testing.assert_close(
+            complexity_score(torch.nan_to_num(errors), power, observed),
+            complexity_score(errors, power))
+    with pytest.raises(ValueError, match="power"):
+        complexity_score(errors, power=0.5)
 
 
 def test_nonstationarity_ranks_trends_and_jumps_above_flat_windows():
@@ -204,6 +212,15 @@ def test_scores_carry_over_for_samples_skipped_this_epoch():
     assert 0 < len(seen_last) < N_SAMPLES
 
 
+@pytest.mark.parametrize("score", ["complexity", "mean", "random"])
+def test_a_float_easy_share_fixes_the_sample_budget(score):
+    callback = SamplePruning(0.5, score=score, easy=0.5, anneal=0.0,
+                             n_strata=1, time_axis=2, random_state=0)
+    net, rows = _forecast_net(callback, max_epochs=3)
+    used = [row["samples_used"] for row in net.history]
+    assert used == [N_SAMPLES] + [N_SAMPLES - N_SAMPLES // 4] * 2
+
+
 def test_anneal_patience_returns_to_full_data_when_validation_stalls():
     callback = SamplePruning(0.5, anneal=0.0, anneal_patience=2)
     callback._start = 0
@@ -267,7 +284,9 @@ def test_sample_pruning_runs_on_a_plain_skorch_regressor():
 
 @pytest.mark.parametrize("params, match", [
     ({"ratio": 1.0}, "ratio"), ({"score": "loss"}, "score"),
-    ({"anneal": 2.0}, "anneal"), ({"n_strata": 0}, "n_strata")])
+    ({"anneal": 2.0}, "anneal"), ({"n_strata": 0}, "n_strata"),
+    ({"easy": "median"}, "easy"), ({"easy": 0.0}, "easy"),
+    ({"power": 0.5}, "power")])
 def test_sample_pruning_rejects_bad_parameters(params, match):
     X, y = _linear_data()
     net = _WeightedNet(_LastStep, criterion=torch.nn.MSELoss,

@@ -155,9 +155,10 @@ class SamplePruning(Callback):
     Works on any skorch net whose training steps go through its training
     iterator. Rescaling needs the net to weight its loss per sample
     (:meth:`ForecastNet.set_batch_weight`, or :class:`SampleWeightMixin`
-    for other nets). Scores come from the step's ``sample_errors`` when the
-    net provides them (the package's nets do: standardised pointwise losses
-    per sensor and horizon step), else from the absolute errors of
+    for other nets). Scores come from the step's ``sample_errors`` (NaN
+    where the truth is missing, or 0 with a ``sample_observed`` mask) when
+    the net provides them (the package's nets do: standardised pointwise
+    losses per sensor and horizon step), else from the absolute errors of
     ``y_pred`` against the batch's target.
 
     Parameters
@@ -166,12 +167,17 @@ class SamplePruning(Callback):
         Share of the easy samples left out of each epoch.
     score : {"complexity", "mean", "random"}, default="complexity"
         ``"complexity"``: :func:`~sklearn_dynst._sample_pruning.complexity_score`,
-        the mean error of the worst ``tail`` share of sensors per horizon
+        the power mean (order ``power``) of the sensors' errors per horizon
         step (one hard sensor makes a sample hard). ``"mean"``: the mean
-        error over every sensor and step (InfoBatch). ``"random"``: every
-        sample counts as easy, pruning is uniform.
-    tail : float in (0, 1], default=0.1
-        Share of the sensors in the complexity score.
+        error over every sensor and step (InfoBatch). ``"random"``: fresh
+        uniform random scores each epoch (uniform random pruning; with a
+        float ``easy``, at exactly the sample budget of the other scores).
+    easy : "mean" or float in (0, 1], default="mean"
+        Which samples may be pruned: those scoring below the mean score
+        (InfoBatch's rule), or the lowest-scoring share of the samples (a
+        fixed budget: ``ratio * easy`` of the samples sit out each epoch).
+    power : float >= 1, default=4.0
+        Order of the power mean in the complexity score (1: the mean).
     rescale : bool, default=True
         Up-weight the kept easy samples (False: every weight is 1, biased
         towards hard samples; for ablations).
@@ -218,12 +224,13 @@ class SamplePruning(Callback):
     [False, True, True]
     """
 
-    def __init__(self, ratio=0.5, *, score="complexity", tail=0.1,
-                 rescale=True, n_strata=4, time_axis=1, anneal=0.125,
+    def __init__(self, ratio=0.5, *, score="complexity", easy="mean",
+                 power=4.0, rescale=True, n_strata=4, time_axis=1, anneal=0.125,
                  anneal_patience=None, random_state=None):
         self.ratio = ratio
         self.score = score
-        self.tail = tail
+        self.easy = easy
+        self.power = power
         self.rescale = rescale
         self.n_strata = n_strata
         self.time_axis = time_axis
@@ -238,6 +245,13 @@ class SamplePruning(Callback):
         if self.score not in SCORES:
             raise ValueError(f"score must be one of {SCORES}; got "
                              f"{self.score!r}.")
+        if not (self.easy == "mean" or (isinstance(self.easy, Real)
+                                        and 0 < self.easy <= 1)):
+            raise ValueError(f"easy must be 'mean' or a float in (0, 1]; "
+                             f"got {self.easy!r}.")
+        if not (isinstance(self.power, Real) and self.power >= 1):
+            raise ValueError(f"power must be a float >= 1; got "
+                             f"{self.power!r}.")
         if not (isinstance(self.anneal, Real) and 0 <= self.anneal <= 1):
             raise ValueError(f"anneal must be in [0, 1]; got "
                              f"{self.anneal!r}.")
@@ -310,9 +324,11 @@ class SamplePruning(Callback):
                   and self.ratio > 0)
         n_samples = len(self.scores_)
         if active:
-            easy = "all" if self.score == "random" else "mean"
+            scores = self.scores_
+            if self.score == "random":
+                scores = self._rng.uniform(size=n_samples)
             order, self.weights_ = prune_samples(
-                self.scores_, self.ratio, self.strata_, easy=easy,
+                scores, self.ratio, self.strata_, easy=self.easy,
                 rescale=self.rescale, random_state=self._rng)
         else:
             order = self._rng.permutation(n_samples)
@@ -344,15 +360,20 @@ class SamplePruning(Callback):
         self._set_weight(net, weight)
 
     def on_batch_end(self, net, batch=None, training=False, y_pred=None,
-                     sample_errors=None, **kwargs):
+                     sample_errors=None, sample_observed=None, **kwargs):
         if not training:
             return
         if sample_errors is None:
             sample_errors = self._errors(net, batch, y_pred)
+            sample_observed = None
+        if sample_observed is not None and self.score == "mean":
+            sample_errors = torch.where(sample_observed, sample_errors,
+                                        torch.nan)
         if self.score == "mean":
             score = mean_score(sample_errors)
         else:
-            score = complexity_score(sample_errors, self.tail)
+            score = complexity_score(sample_errors, self.power,
+                                     observed=sample_observed)
         score = score.detach().cpu().numpy()
         seen = np.isfinite(score)
         self.scores_[self._positions[seen]] = score[seen]
