@@ -288,6 +288,7 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
             entry = {k: v for k, v in row.items() if k != "batches"}
             entry.setdefault("n_active_sensors", n_kept)
             entry.setdefault("sparsity", 1.0 - n_kept / self.n_features_in_)
+            entry.setdefault("sample_share", 1.0)  # without sample pruning
             history.append(entry)
         return history
 

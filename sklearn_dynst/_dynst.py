@@ -179,9 +179,12 @@ class DynSTRegressor(BaseSensorForecaster):
     sparsity_ : float
         Fraction of sensors switched off.
     history_ : list of dict
-        Per epoch: ``train_loss``, ``valid_loss``, ``dur``,
-        ``n_active_sensors``, ``sparsity`` and, while pruning, ``round`` and
-        ``event_pruning`` (e.g. "prune round 3", "swap 4").
+        Per epoch: ``train_loss``, ``valid_loss``, ``dur`` (seconds),
+        ``n_active_sensors``, ``sparsity``, ``sample_share`` (share of the
+        training samples used, below 1 with ``sample_pruning``, which also
+        logs ``samples_used`` and ``pruning_active``) and, while pruning
+        sensors, ``round`` and ``event_pruning`` (e.g. "prune round 3",
+        "swap 4").
     n_features_in_ : int
         Number of sensors (or grid patches) seen in ``fit``.
     feature_names_in_ : ndarray of str of shape (`n_features_in_`,)

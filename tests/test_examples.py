@@ -31,3 +31,16 @@ def test_dynst_training_plot(tmp_path):
     assert output.stat().st_size > 10_000
     assert model.support_.sum() == 104
     assert model.history_[0]["n_active_sensors"] == 207
+
+
+def test_sample_pruning_plot(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    script = runpy.run_path(str(EXAMPLES / "plot_sample_pruning.py"))
+    output = tmp_path / "pruning.png"
+    histories = script["main"](0.8, str(output), quick=True)
+    assert output.stat().st_size > 10_000
+    full, pruned = histories.values()
+    assert [row.get("sample_share", 1.0) for row in full] == [1.0] * 3
+    assert pruned[0]["sample_share"] == 1.0
+    assert pruned[1]["sample_share"] < 0.8
+    assert "test MAE" in capsys.readouterr().out

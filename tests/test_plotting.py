@@ -8,7 +8,11 @@ import pytest
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
-from sklearn_dynst.plotting import plot_forecast, plot_sensor_map  # noqa: E402
+from sklearn_dynst.plotting import (  # noqa: E402
+    plot_forecast,
+    plot_history,
+    plot_sensor_map,
+)
 from sklearn_dynst.plotting._base import import_pyplot  # noqa: E402
 
 
@@ -53,6 +57,25 @@ def test_forecast_plots_requested_sensor_and_step():
     np.testing.assert_allclose(a.get_ydata(), y[:, 2, 1] + 1)
     np.testing.assert_allclose(b.get_xdata(), np.arange(100, 110))
     assert "3 step(s) ahead" in ax.get_ylabel()
+
+
+def test_history_over_epochs_or_wall_time_skips_unlogged_epochs():
+    history = [{"train_loss": 3.0, "dur": 1.5},
+               {"train_loss": 2.0, "valid_loss": 2.5, "dur": 0.5},
+               {"train_loss": 1.0, "valid_loss": 1.5, "dur": 1.0}]
+    ax = plot_history(history, "valid_loss")
+    (line,) = ax.lines
+    assert line.get_xdata().tolist() == [2.0, 3.0]
+    assert line.get_ydata().tolist() == [2.5, 1.5]
+    ax = plot_history({"a": history, "b": history[:2]}, "train_loss",
+                      x="time")
+    assert ax.lines[0].get_xdata().tolist() == [1.5, 2.0, 3.0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    assert ax.get_xlabel() == "training time (s)"
+    with pytest.raises(ValueError, match="'sample_share'"):
+        plot_history(history, "sample_share")
+    with pytest.raises(ValueError, match="x must be"):
+        plot_history(history, x="seconds")
 
 
 def test_missing_matplotlib_names_the_extra(monkeypatch):

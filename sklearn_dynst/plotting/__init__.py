@@ -1,6 +1,8 @@
-"""Reusable plots: sensor maps and forecasts (needs the ``plot`` extra)."""
+"""Reusable plots: sensor maps, forecasts, training histories (needs the
+``plot`` extra)."""
 
 from ._forecast import plot_forecast
+from ._history import plot_history
 from ._maps import plot_sensor_map
 
-__all__ = ["plot_sensor_map", "plot_forecast"]
+__all__ = ["plot_sensor_map", "plot_forecast", "plot_history"]
