@@ -15,6 +15,8 @@ compare runs that met the same machine load:
   to the full-data model's in the same job.
 * ``dynst`` (``--with-dynst``): DynST at sparsity 0.5 with and without
   sample pruning.
+* ``fixed`` (``--fixed-epochs N``): full data against ST-Prune over N
+  epochs without early stopping (the ST-Prune and InfoBatch setting).
 
 Fits are cached with ``joblib.Memory`` (keyed by the package's code): an
 interrupted run resumes.
@@ -24,6 +26,7 @@ Usage::
     python benchmarks/bench_stprune.py [--datasets metr_la sz_taxi
         beijing_pm25] [--seeds 0 1 2] [--ratio R] [--ablation]
         [--curve] [--curve-dataset metr_la] [--with-dynst]
+        [--fixed-epochs N]
         [--data-home ../shared/data] [--out benchmarks/results]
 """
 
@@ -52,12 +55,13 @@ def _budget(keep):
     return {"easy": easy, "ratio": (1 - keep) / easy}
 
 
-def _fit(dataset, seed, data_home, sample_pruning=None, sparsity=0.0):
+def _fit(dataset, seed, data_home, sample_pruning=None, sparsity=0.0,
+         **params):
     X, y, _, adjacency = load(dataset, data_home)
     X_fit, X_test, y_fit, y_test = split(X, y)
     model = DynSTRegressor(sparsity, sample_pruning=sample_pruning,
                            adjacency=adjacency, random_state=seed,
-                           validation_fraction=VALIDATION_FRACTION)
+                           validation_fraction=VALIDATION_FRACTION, **params)
     start = time.perf_counter()
     model.fit(X_fit, y_fit)
     fit_s = time.perf_counter() - start
@@ -114,6 +118,27 @@ def run_job(kind, dataset, seed, data_home, ratio, easy, threads,
     return rows
 
 
+def run_fixed_job(dataset, seed, data_home, ratio, epochs, threads,
+                  code=None):
+    """Full data against ST-Prune over a fixed number of epochs.
+
+    No early stopping and no learning-rate plateaus (``patience=None``):
+    the setting of the ST-Prune and InfoBatch papers, where annealing
+    covers the last ``anneal`` share of the epochs.
+    """
+    torch.set_num_threads(threads)
+    rows = []
+    for name, sample_pruning in (("full", None), ("st-prune", SamplePruning(
+            ratio, random_state=seed))):
+        row = _fit(dataset, seed, data_home, sample_pruning,
+                   max_epochs=epochs, patience=None)
+        rows.append({"job": "fixed", "config": name, **row})
+        print(f"fixed {epochs} epochs {dataset} seed {seed} {name}: MAE "
+              f"{row['MAE']:.3f}, fit {row['fit_s']:.0f} s, samples "
+              f"{row['mean_sample_share']:.2f}", flush=True)
+    return rows
+
+
 def _relative(raw, reference):
     """Add fit time and epoch time of each row relative to its job's
     ``reference`` configuration (same dataset, seed, job)."""
@@ -135,8 +160,9 @@ def summarise(raw):
                "mean_sample_share", "fit speed-up", "epoch time share",
                "MAE vs ref %"]
     tables = {}
-    for job, reference in (("speed", "full"), ("ablation", None),
-                           ("curve", "full"), ("dynst", "dynst 0.5")):
+    for job, reference in (("speed", "full"), ("fixed", "full"),
+                           ("ablation", None), ("curve", "full"),
+                           ("dynst", "dynst 0.5")):
         part = raw[raw["job"] == job]
         if part.empty:
             continue
@@ -160,14 +186,18 @@ def main():
     parser.add_argument("--curve", action="store_true")
     parser.add_argument("--curve-dataset", default="metr_la")
     parser.add_argument("--with-dynst", action="store_true")
+    parser.add_argument("--fixed-epochs", type=int, default=None,
+                        help="also compare over this many epochs without "
+                             "early stopping (the papers' setting)")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--data-home", default=os.environ.get(
         "SKLEARN_DYNST_DATA", "../shared/data"))
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--cache", default="benchmarks/.cache")
     args = parser.parse_args()
-    cached = joblib.Memory(args.cache, verbose=0).cache(
-        run_job, ignore=["threads"])
+    memory = joblib.Memory(args.cache, verbose=0)
+    cached = memory.cache(run_job, ignore=["threads"])
+    cached_fixed = memory.cache(run_fixed_job, ignore=["threads"])
     code = code_version()
     jobs = [("speed", d, s) for d in args.datasets for s in args.seeds]
     if args.ablation:
@@ -182,6 +212,12 @@ def main():
     for kind, dataset, seed in jobs:
         rows += cached(kind, dataset, seed, args.data_home, args.ratio,
                        args.easy, args.threads, code)
+    if args.fixed_epochs:
+        for dataset in args.datasets:
+            for seed in args.seeds:
+                rows += cached_fixed(dataset, seed, args.data_home,
+                                     args.ratio, args.fixed_epochs,
+                                     args.threads, code)
     raw = pd.DataFrame(rows)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -193,7 +229,9 @@ def main():
         "ablation": f"Scores at one sample budget (prunable share "
                     f"{args.easy}, ratio {args.ratio})",
         "curve": "Per-epoch time vs MAE at fixed keep shares",
-        "dynst": "DynST at sparsity 0.5 with ST-Prune"}
+        "dynst": "DynST at sparsity 0.5 with ST-Prune",
+        "fixed": f"Full data vs ST-Prune over {args.fixed_epochs} epochs, "
+                 "no early stopping"}
     text = [machine_line(args.seeds) + f" {args.threads} torch threads; "
             "ratios within each job (same process, back to back).", ""]
     for job, table in tables.items():

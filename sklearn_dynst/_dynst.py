@@ -8,7 +8,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseSensorForecaster
 from ._pruning import check_pruning_budget
-from .callbacks import AlternatingMaskTraining, IterativeSensorPruning
+from .callbacks import (AdaptiveSensorPruning, AlternatingMaskTraining,
+                        IterativeSensorPruning)
 
 __all__ = ["DynSTRegressor"]
 
@@ -38,9 +39,14 @@ class DynSTRegressor(BaseSensorForecaster):
 
     Parameters
     ----------
-    sparsity : float in [0, 1), default=0.0
+    sparsity : float in [0, 1) or "auto", default=0.0
         Fraction of sensors to switch off (of their total cost, with
-        ``sensor_costs``).
+        ``sensor_costs``). "auto" lets the training choose it (PALS, see
+        :class:`~sklearn_dynst.callbacks.AdaptiveSensorPruning` and the
+        parameters ``update_every`` to ``decision_share``): starting from
+        every sensor, it shrinks while the validation loss stays within
+        ``tolerance`` times the best seen, and expands when it does not;
+        the level reached is ``sparsity_``, the path in ``history_``.
     pruning : {"iterative", "one-shot", "dst"}, default="iterative"
         "iterative" is DynST's schedule above. "one-shot" trains as long,
         then prunes once to ``sparsity``. "dst" is fixed-sparsity dynamic
@@ -112,6 +118,27 @@ class DynSTRegressor(BaseSensorForecaster):
     sensor_costs : array-like of shape (n_sensors,), default=None
         Positive cost per sensor; ``sparsity`` then is the share of the total
         cost switched off.
+    update_every : int or "auto", default="auto"
+        With ``sparsity="auto"``: training steps between PALS updates.
+        "auto" is the public PALS code's 20 when the decision period holds
+        at least 60 updates, fewer steps otherwise (small data sets).
+    tolerance : float >= 1, default=1.1
+        With ``sparsity="auto"``: PALS's lambda, the validation loss allowed
+        relative to the best seen.
+    growth : float > 1, default=1.1
+        With ``sparsity="auto"``: PALS's gamma, how many times more sensors
+        a shrink prunes than it regrows (an expand: regrows than prunes).
+    initial_rate, final_rate : float, default=0.5, 0.005
+        With ``sparsity="auto"``: share of the active sensors exchanged per
+        update, decaying along a cosine.
+    max_sparsity : float, default=0.9
+        With ``sparsity="auto"``: never shrink at or beyond it.
+    min_sparsity : float, default=0.2
+        With ``sparsity="auto"``: always shrink below it.
+    decision_share : float, default=2/3
+        With ``sparsity="auto"``: share of the pruning phase (warm-up and
+        rounds, ``(2 + n_rounds) * epochs_per_round`` epochs) during which
+        updates happen; the rest trains the chosen set.
     backbone : {"mlp", "gru", "graph", "transformer", "cnn"} or nn.Module class, default="mlp"
         Network mapping the sensor tokens to the forecast (see
         :mod:`sklearn_dynst.backbones`). ``"graph"`` needs ``adjacency``;
@@ -177,7 +204,8 @@ class DynSTRegressor(BaseSensorForecaster):
         value in the last round, switched-off ones the value that made them
         go. Higher is more important.
     sparsity_ : float
-        Fraction of sensors switched off.
+        Fraction of sensors (of their cost, with ``sensor_costs``) switched
+        off; with ``sparsity="auto"`` the level PALS chose.
     history_ : list of dict
         Per epoch: ``train_loss``, ``valid_loss``, ``dur`` (seconds),
         ``n_active_sensors``, ``sparsity``, ``sample_share`` (share of the
@@ -219,7 +247,8 @@ class DynSTRegressor(BaseSensorForecaster):
 
     _parameter_constraints = {
         **BaseSensorForecaster._parameter_constraints,
-        "sparsity": [Interval(Real, 0, 1, closed="left")],
+        "sparsity": [Interval(Real, 0, 1, closed="left"),
+                     StrOptions({"auto"})],
         "pruning": [StrOptions({"iterative", "one-shot", "dst"})],
         "importance": [StrOptions({"auto", "absence", "removal", "magnitude"})],
         "n_rounds": [Interval(Integral, 1, None, closed="left")],
@@ -231,14 +260,25 @@ class DynSTRegressor(BaseSensorForecaster):
         "sensor_dropout": [Interval(Real, 0, 1, closed="left")],
         "required_sensors": ["array-like", None],
         "sensor_costs": ["array-like", None],
+        "update_every": [Interval(Integral, 1, None, closed="left"),
+                         StrOptions({"auto"})],
+        "tolerance": [Interval(Real, 1, None, closed="left")],
+        "growth": [Interval(Real, 1, None, closed="neither")],
+        "initial_rate": [Interval(Real, 0, 1, closed="right")],
+        "final_rate": [Interval(Real, 0, 1, closed="right")],
+        "max_sparsity": [Interval(Real, 0, 1, closed="neither")],
+        "min_sparsity": [Interval(Real, 0, 1, closed="left")],
+        "decision_share": [Interval(Real, 0, 1, closed="right")],
     }
 
     def __init__(self, sparsity=0.0, *, pruning="iterative",
                  importance="auto", n_rounds=10,
                  epochs_per_round=2, swap_fraction=0.0, n_network_steps=4,
                  n_mask_steps=1, mask_lr=1e-2, sensor_dropout=0.5,
-                 required_sensors=None,
-                 sensor_costs=None, backbone="mlp", backbone_params=None,
+                 required_sensors=None, sensor_costs=None,
+                 update_every="auto", tolerance=1.1, growth=1.1,
+                 initial_rate=0.5, final_rate=0.005, max_sparsity=0.9,
+                 min_sparsity=0.2, decision_share=2 / 3, backbone="mlp", backbone_params=None,
                  adjacency=None, patch_size=None, residual="auto",
                  loss="mae", max_epochs=100, batch_size=64, lr=1e-3,
                  weight_decay=1e-4, validation_fraction=0.1, patience=10,
@@ -256,6 +296,14 @@ class DynSTRegressor(BaseSensorForecaster):
         self.sensor_dropout = sensor_dropout
         self.required_sensors = required_sensors
         self.sensor_costs = sensor_costs
+        self.update_every = update_every
+        self.tolerance = tolerance
+        self.growth = growth
+        self.initial_rate = initial_rate
+        self.final_rate = final_rate
+        self.max_sparsity = max_sparsity
+        self.min_sparsity = min_sparsity
+        self.decision_share = decision_share
         self.backbone = backbone
         self.backbone_params = backbone_params
         self.adjacency = adjacency
@@ -300,7 +348,10 @@ class DynSTRegressor(BaseSensorForecaster):
             self.net_ = self._fit_net(X_tokens, y_tokens)
         else:
             self._fit_pruned(X_tokens, y_tokens)
-        self.sparsity_ = 1.0 - self.support_.mean()
+        costs = self.sensor_costs
+        self.sparsity_ = float(1.0 - (
+            self.support_.mean() if costs is None else
+            np.asarray(costs, float)[self.support_].sum() / np.sum(costs)))
         if self.input_layout_.is_grid:
             self.support_grid_ = self.support_.reshape(
                 self.input_layout_.patch_grid)
@@ -337,7 +388,8 @@ class DynSTRegressor(BaseSensorForecaster):
                     f"sensor_costs must hold {n_sensors} positive values, one "
                     f"per sensor; got shape {costs.shape}."
                 )
-        check_pruning_budget(self.sparsity, n_sensors, required=required,
+        check_pruning_budget(0.0 if self.sparsity == "auto" else
+                             self.sparsity, n_sensors, required=required,
                              costs=costs)
         return required, costs
 
@@ -346,6 +398,8 @@ class DynSTRegressor(BaseSensorForecaster):
             return self.importance
         itself = self.target_layout_.n_sensors == self.n_features_in_
         applies = itself and self.sensor_dropout > 0
+        if self.sparsity == "auto":  # updates see a few batches: Fisher
+            return "removal"
         return "absence" if applies and self.sparsity <= 0.8 else "removal"
 
     def _fit_pruned(self, X_tokens, y_tokens):
@@ -362,10 +416,19 @@ class DynSTRegressor(BaseSensorForecaster):
             start = "random"
             swap_fraction = max(swap_fraction,
                                 1 - (1 - self.sparsity) ** (1 / self.n_rounds))
-        pruner = IterativeSensorPruning(
-            self.sparsity, prune_epochs, swap_fraction=swap_fraction,
-            required=required, costs=costs, importance=self._importance(),
-            start=start)
+        if self.sparsity == "auto":
+            pruner = AdaptiveSensorPruning(
+                update_every=self.update_every, tolerance=self.tolerance,
+                growth=self.growth, initial_rate=self.initial_rate,
+                final_rate=self.final_rate, max_sparsity=self.max_sparsity,
+                min_sparsity=self.min_sparsity,
+                decision_share=self.decision_share, required=required,
+                costs=costs, importance=self._importance())
+        else:
+            pruner = IterativeSensorPruning(
+                self.sparsity, prune_epochs, swap_fraction=swap_fraction,
+                required=required, costs=costs,
+                importance=self._importance(), start=start)
         callbacks = [
             ("alternate", AlternatingMaskTraining(self.n_network_steps,
                                                   self.n_mask_steps)),

@@ -177,14 +177,16 @@ def prune_lowest(scores, active, sparsity, *, required=None, costs=None):
     return active
 
 
-def swap_sensors(active, gradients, n_swap, *, required=None, signed=False):
+def swap_sensors(active, gradients, n_swap, *, required=None, signed=False,
+                 n_grow=None):
     """Exchange sensors between the active and the switched-off sets.
 
     Drops the ``n_swap`` active sensors whose mask gradient has the smallest
     magnitude (they matter least to the loss now) and regrows the
     ``n_swap`` switched-off sensors with the largest (they would matter
-    most), DynST's Eq. 5-7. The number of active sensors is unchanged;
-    ``required`` sensors are never dropped.
+    most), DynST's Eq. 5-7. The number of active sensors is unchanged
+    unless ``n_grow`` differs; ``required`` sensors are never dropped, and
+    sensors dropped now are not regrown at once.
 
     Parameters
     ----------
@@ -198,6 +200,8 @@ def swap_sensors(active, gradients, n_swap, *, required=None, signed=False):
         If True, ``gradients`` are signed values (e.g. the estimated loss
         increase of removing a sensor): drop the active sensors with the
         smallest values, regrow the switched-off ones with the largest.
+    n_grow : int, default=None
+        Sensors regrown, when not ``n_swap`` (PALS's shrink and expand).
 
     Returns
     -------
@@ -218,12 +222,14 @@ def swap_sensors(active, gradients, n_swap, *, required=None, signed=False):
     required = _as_mask(required, n_sensors, "required")
     droppable = np.flatnonzero(active & ~required)
     regrowable = np.flatnonzero(~active)
-    n_swap = int(min(n_swap, droppable.size, regrowable.size))
-    if n_swap <= 0:
-        return active
+    if n_grow is None:
+        n_swap = n_grow = int(min(n_swap, droppable.size, regrowable.size))
+    else:
+        n_swap = int(min(n_swap, droppable.size))
+        n_grow = int(min(n_grow, regrowable.size))
     drop = droppable[np.argsort(magnitude[droppable], kind="stable")[:n_swap]]
     grow = regrowable[np.argsort(-magnitude[regrowable],
-                                 kind="stable")[:n_swap]]
+                                 kind="stable")[:n_grow]]
     active[drop] = False
     active[grow] = True
     return active

@@ -2,7 +2,7 @@
 
 from numbers import Real
 
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._dynst import DynSTRegressor
 from ._layouts import from_tokens
@@ -24,11 +24,14 @@ class SensorSelector(BaseSensorSelector):
 
     Parameters
     ----------
-    sparsity : float in [0, 1), default=0.5
+    sparsity : float in (0, 1) or "auto", default=0.5
         Fraction of sensors (of their cost, with ``sensor_costs``) switched
-        off.
+        off; "auto" lets the training choose it (PALS).
     pruning, importance, n_rounds, epochs_per_round, swap_fraction, n_network_steps, n_mask_steps, mask_lr, sensor_dropout, required_sensors, sensor_costs
         DynST's training policy, see :class:`DynSTRegressor`.
+    update_every, tolerance, growth, initial_rate, final_rate, max_sparsity, min_sparsity, decision_share
+        PALS's controller for ``sparsity="auto"``, see
+        :class:`DynSTRegressor`.
     backbone, backbone_params, adjacency, patch_size, residual, loss, max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, sample_pruning, device, random_state, verbose
         The forecaster and its training, see :class:`DynSTRegressor`.
 
@@ -75,14 +78,17 @@ class SensorSelector(BaseSensorSelector):
 
     _parameter_constraints = {
         **DynSTRegressor._parameter_constraints,
-        "sparsity": [Interval(Real, 0, 1, closed="neither")],
+        "sparsity": [Interval(Real, 0, 1, closed="neither"),
+                     StrOptions({"auto"})],
     }
 
     def __init__(self, sparsity=0.5, *, pruning="iterative",
                  importance="auto", n_rounds=10, epochs_per_round=2,
                  swap_fraction=0.0, n_network_steps=4, n_mask_steps=1,
                  mask_lr=1e-2, sensor_dropout=0.5, required_sensors=None,
-                 sensor_costs=None,
+                 sensor_costs=None, update_every="auto", tolerance=1.1,
+                 growth=1.1, initial_rate=0.5, final_rate=0.005,
+                 max_sparsity=0.9, min_sparsity=0.2, decision_share=2 / 3,
                  backbone="mlp", backbone_params=None, adjacency=None,
                  patch_size=None, residual="auto", loss="mae",
                  max_epochs=100, batch_size=64, lr=1e-3, weight_decay=1e-4,
@@ -100,6 +106,14 @@ class SensorSelector(BaseSensorSelector):
         self.sensor_dropout = sensor_dropout
         self.required_sensors = required_sensors
         self.sensor_costs = sensor_costs
+        self.update_every = update_every
+        self.tolerance = tolerance
+        self.growth = growth
+        self.initial_rate = initial_rate
+        self.final_rate = final_rate
+        self.max_sparsity = max_sparsity
+        self.min_sparsity = min_sparsity
+        self.decision_share = decision_share
         self.backbone = backbone
         self.backbone_params = backbone_params
         self.adjacency = adjacency

@@ -1,7 +1,8 @@
 """skorch callbacks of sklearn_dynst (training policies).
 
 * DynST's sensor pruning, used by the estimators:
-  :class:`AlternatingMaskTraining`, :class:`IterativeSensorPruning`.
+  :class:`AlternatingMaskTraining`, :class:`IterativeSensorPruning`, and
+  PALS's :class:`AdaptiveSensorPruning` (``sparsity="auto"``).
 * ST-Prune's sample pruning, usable on any skorch net:
   :class:`SamplePruning` with its :class:`PrunedSampler`, and
   :class:`SampleWeightMixin` for nets that do not weight their loss per
@@ -9,7 +10,9 @@
 """
 
 from ._sample_pruning import PrunedSampler, SamplePruning, SampleWeightMixin
-from ._sensor_pruning import AlternatingMaskTraining, IterativeSensorPruning
+from ._sensor_pruning import (AdaptiveSensorPruning, AlternatingMaskTraining,
+                              IterativeSensorPruning)
 
 __all__ = ["AlternatingMaskTraining", "IterativeSensorPruning",
+           "AdaptiveSensorPruning",
            "SamplePruning", "PrunedSampler", "SampleWeightMixin"]

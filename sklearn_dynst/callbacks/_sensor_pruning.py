@@ -21,9 +21,11 @@ from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 
 from .._masks import mask_gradients
+from .._pals import cosine_rate, pals_decision, update_counts
 from .._pruning import prune_lowest, pruning_schedule, swap_sensors
 
-__all__ = ["AlternatingMaskTraining", "IterativeSensorPruning"]
+__all__ = ["AlternatingMaskTraining", "IterativeSensorPruning",
+           "AdaptiveSensorPruning"]
 
 
 class AlternatingMaskTraining(Callback):
@@ -86,7 +88,104 @@ class AlternatingMaskTraining(Callback):
             parameter.requires_grad_(True)
 
 
-class IterativeSensorPruning(Callback):
+class _SensorPruningBase(Callback):
+    """Active set, importance measures and history shared by the sensor
+    pruning callbacks (subclasses set ``importance``, ``required``,
+    ``costs`` and ``n_score_batches``)."""
+
+    def _setup(self, net):
+        module = net.module_
+        if getattr(module, "gate", None) is None:
+            raise ValueError(
+                f"{type(self).__name__} needs a module with a SensorGate "
+                "(module.gate); got none."
+            )
+        self.active_ = np.zeros(module.n_sensors, dtype=bool)
+        self.active_[module.sensor_index.cpu().numpy()] = True
+        self.scores_ = np.full(module.n_sensors, np.nan)
+        self._reset_absence(module.n_sensors)
+        if self.importance == "absence" and (
+                module.n_outputs != module.n_sensors
+                or not module.sensor_dropout > 0):
+            raise ValueError(
+                "importance='absence' compares each sensor's own forecast "
+                "error when the training's sensor dropout hid it and when it "
+                "did not; it needs sensor_dropout > 0 and targets holding the "
+                f"same sensors as the inputs; got sensor_dropout="
+                f"{module.sensor_dropout} and {module.n_outputs} target "
+                f"sensors for {module.n_sensors} input sensors."
+            )
+
+    def _score_batches(self, net, dataset):
+        iterator = net.get_iterator(dataset, training=False)
+        for position, batch in enumerate(iterator):
+            if position >= self.n_score_batches:
+                return
+            Xi, yi = unpack_data(batch)
+            x = to_tensor(Xi["x"] if isinstance(Xi, dict) else Xi,
+                          device=net.device)
+            yield x, net.module_.scale_target(to_tensor(yi, device=net.device))
+
+    def _presence_gradients(self, net, dataset):
+        """Summed presence gradients and their Fisher sums, as NumPy."""
+        training = net.module_.training
+        net.module_.eval()
+        gradients, fisher = mask_gradients(
+            net.module_, self._score_batches(net, dataset), net.criterion_)
+        net.module_.train(training)
+        return gradients.cpu().numpy(), fisher.cpu().numpy()
+
+    def _reset_absence(self, n_sensors):
+        self.absence_sums_ = np.zeros((4, n_sensors))
+
+    def on_batch_end(self, net, batch=None, training=False, y_pred=None,
+                     **kwargs):
+        module = net.module_
+        presence = getattr(module, "last_presence_", None)
+        if self.importance != "absence" or not training or presence is None:
+            return
+        _, yi = unpack_data(batch)
+        y_true = module.scale_target(to_tensor(yi, device=net.device))
+        index = module.sensor_index
+        # each active sensor's own forecast error, with and without it
+        pred, true = y_pred.detach()[:, index], y_true[:, index]
+        total, count = net.criterion_.sample_losses(
+            pred.flatten(0, 1), true.flatten(0, 1))
+        total = total.view(pred.shape[:2])
+        count = count.view(pred.shape[:2])
+        absent = 1.0 - presence
+        sums = torch.stack([(total * absent).sum(0), (count * absent).sum(0),
+                            (total * presence).sum(0),
+                            (count * presence).sum(0)])
+        self.absence_sums_[:, index.cpu().numpy()] += sums.cpu().numpy()
+
+    def _absence_cost(self):
+        """Mean own error of each sensor when absent minus when present."""
+        absent_total, absent_count, total, count = self.absence_sums_
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cost = absent_total / absent_count - total / count
+        self._reset_absence(len(cost))
+        return np.where(np.isfinite(cost), cost, np.inf)
+
+    def _importance(self, net, dataset):
+        """Each sensor's importance now, by ``self.importance``."""
+        if self.importance == "absence":
+            return self._absence_cost()
+        if self.importance == "removal":
+            return self._presence_gradients(net, dataset)[1]
+        return net.module_.gate.scores.detach().abs().cpu().numpy()
+
+    def _apply(self, net):
+        net.module_.set_active(np.flatnonzero(self.active_))
+
+    def _sparsity(self):
+        if self.costs is None:
+            return 1.0 - self.active_.mean()
+        costs = np.asarray(self.costs, dtype=float)
+        return 1.0 - costs[self.active_].sum() / costs.sum()
+
+
+class IterativeSensorPruning(_SensorPruningBase):
     """Prune sensors in rounds, with dynamic swaps between rounds.
 
     Parameters
@@ -164,33 +263,14 @@ class IterativeSensorPruning(Callback):
         self.start = start
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self._setup(net)
         module = net.module_
-        if getattr(module, "gate", None) is None:
-            raise ValueError(
-                "IterativeSensorPruning needs a module with a SensorGate "
-                "(module.gate); got none."
-            )
         epochs = sorted(int(e) for e in self.prune_epochs)
         self.levels_ = dict(zip(epochs, pruning_schedule(self.sparsity,
                                                          len(epochs))))
         self.swap_epochs_ = {(a + b) // 2 for a, b in zip(epochs, epochs[1:])
                              if b - a >= 2}
-        self.active_ = np.zeros(module.n_sensors, dtype=bool)
-        self.active_[module.sensor_index.cpu().numpy()] = True
         self.round_ = 0
-        self.scores_ = np.full(module.n_sensors, np.nan)
-        self._reset_absence(module.n_sensors)
-        if self.importance == "absence" and (
-                module.n_outputs != module.n_sensors
-                or not module.sensor_dropout > 0):
-            raise ValueError(
-                "importance='absence' compares each sensor's own forecast "
-                "error when the training's sensor dropout hid it and when it "
-                "did not; it needs sensor_dropout > 0 and targets holding the "
-                f"same sensors as the inputs; got sensor_dropout="
-                f"{module.sensor_dropout} and {module.n_outputs} target "
-                f"sensors for {module.n_sensors} input sensors."
-            )
         if self.start == "random":
             draw = torch.rand(module.n_sensors).numpy()
             self.active_ = prune_lowest(draw, self.active_, self.sparsity,
@@ -199,58 +279,6 @@ class IterativeSensorPruning(Callback):
             self.swap_epochs_ |= set(epochs)
             self.levels_ = {}
             self._apply(net)
-
-    def _score_batches(self, net, dataset):
-        iterator = net.get_iterator(dataset, training=False)
-        for position, batch in enumerate(iterator):
-            if position >= self.n_score_batches:
-                return
-            Xi, yi = unpack_data(batch)
-            x = to_tensor(Xi["x"] if isinstance(Xi, dict) else Xi,
-                          device=net.device)
-            yield x, net.module_.scale_target(to_tensor(yi, device=net.device))
-
-    def _presence_gradients(self, net, dataset):
-        """Summed presence gradients and their Fisher sums, as NumPy."""
-        net.module_.eval()
-        gradients, fisher = mask_gradients(
-            net.module_, self._score_batches(net, dataset), net.criterion_)
-        return gradients.cpu().numpy(), fisher.cpu().numpy()
-
-    def _reset_absence(self, n_sensors):
-        self.absence_sums_ = np.zeros((4, n_sensors))
-
-    def on_batch_end(self, net, batch=None, training=False, y_pred=None,
-                     **kwargs):
-        module = net.module_
-        presence = getattr(module, "last_presence_", None)
-        if self.importance != "absence" or not training or presence is None:
-            return
-        _, yi = unpack_data(batch)
-        y_true = module.scale_target(to_tensor(yi, device=net.device))
-        index = module.sensor_index
-        # each active sensor's own forecast error, with and without it
-        pred, true = y_pred.detach()[:, index], y_true[:, index]
-        total, count = net.criterion_.sample_losses(
-            pred.flatten(0, 1), true.flatten(0, 1))
-        total = total.view(pred.shape[:2])
-        count = count.view(pred.shape[:2])
-        absent = 1.0 - presence
-        sums = torch.stack([(total * absent).sum(0), (count * absent).sum(0),
-                            (total * presence).sum(0),
-                            (count * presence).sum(0)])
-        self.absence_sums_[:, index.cpu().numpy()] += sums.cpu().numpy()
-
-    def _absence_cost(self):
-        """Mean own error of each sensor when absent minus when present."""
-        absent_total, absent_count, total, count = self.absence_sums_
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cost = absent_total / absent_count - total / count
-        self._reset_absence(len(cost))
-        return np.where(np.isfinite(cost), cost, np.inf)
-
-    def _apply(self, net):
-        net.module_.set_active(np.flatnonzero(self.active_))
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
         epoch = len(net.history)
@@ -277,12 +305,7 @@ class IterativeSensorPruning(Callback):
             if self.start == "random" and epoch in self.prune_epochs:
                 self.round_ += 1
         if epoch in self.levels_:
-            if self.importance == "absence":
-                scores = self._absence_cost()
-            elif self.importance == "removal":
-                _, scores = self._presence_gradients(net, dataset_train)
-            else:
-                scores = net.module_.gate.scores.detach().abs().cpu().numpy()
+            scores = self._importance(net, dataset_train)
             # each sensor keeps the importance of its last round as active
             self.scores_[self.active_] = scores[self.active_]
             self.active_ = prune_lowest(scores, self.active_,
@@ -296,3 +319,198 @@ class IterativeSensorPruning(Callback):
         net.history.record("sparsity", 1.0 - self.active_.mean())
         net.history.record("round", self.round_)
         net.history.record("event_pruning", event)
+
+
+class AdaptiveSensorPruning(_SensorPruningBase):
+    """PALS for sensors: the training decides how many sensors can go.
+
+    Starting from every sensor, every ``update_every`` training steps of the
+    first ``decision_share`` of the training, the validation loss is
+    compared with ``tolerance`` times the best seen
+    (:func:`~sklearn_dynst._pals.pals_decision`): shrink (prune ``growth``
+    times more sensors than are regrown), expand (regrow more than are
+    pruned) or stay (prune and regrow as many). The share of the active
+    sensors exchanged decays from ``initial_rate`` to ``final_rate`` along a
+    cosine (:func:`~sklearn_dynst._pals.cosine_rate`). Pruned are the active
+    sensors of least ``importance``; regrown the switched-off ones whose
+    return would lower the loss most (the gradient of the loss in their
+    presence, at presence 0). Below ``min_sparsity`` it always shrinks; it
+    never shrinks at or above ``max_sparsity``.
+
+    Parameters
+    ----------
+    n_steps : int or None, default=None
+        Training steps of the whole training this callback runs in (the
+        decisions end after ``decision_share`` of them); None counts
+        ``max_epochs`` epochs of the training data in batches.
+    update_every : int or "auto", default="auto"
+        Steps between updates. "auto" is PALS's 20 when the decision period
+        holds at least ``min_updates`` updates, else as many steps as give
+        ``min_updates`` (at least 1): the public code trains for thousands
+        of steps, a small sensor data set for a few hundred.
+    tolerance : float, default=1.1
+        PALS's lambda.
+    growth : float, default=1.1
+        PALS's gamma.
+    initial_rate, final_rate : float, default=0.5, 0.005
+        Share of the active sensors exchanged per update, first and last.
+    max_sparsity : float, default=0.9
+    min_sparsity : float, default=0.2
+    decision_share : float, default=2/3
+        Share of the training during which updates happen.
+    min_updates : int, default=60
+        See ``update_every``.
+    importance : {"magnitude", "removal", "absence"}, default="removal"
+        See :class:`IterativeSensorPruning`.
+    required : array-like of bool, default=None
+        Sensors never switched off.
+    costs : array-like of float, default=None
+        Sensor costs: sparsities are then shares of the total cost.
+    n_score_batches : int, default=2
+        Batches over which presence gradients are summed per update.
+
+    Attributes
+    ----------
+    active_ : ndarray of bool of shape (n_sensors,)
+    path_ : list of dict
+        One entry per update: ``step``, ``loss``, ``best_loss``,
+        ``decision``, ``rate``, ``sparsity`` (after the update),
+        ``n_pruned``, ``n_regrown``.
+    update_every_ : int
+        The steps between updates used.
+
+    Examples
+    --------
+    ``DynSTRegressor(sparsity="auto")`` runs this callback; each epoch of
+    its history lists that epoch's updates:
+
+    >>> import numpy as np
+    >>> from sklearn_dynst import DynSTRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 4, 6)).cumsum(1)
+    >>> model = DynSTRegressor("auto", n_rounds=2, epochs_per_round=2,
+    ...                        max_epochs=2, random_state=0).fit(X, X)
+    >>> decisions = [u["decision"] for row in model.history_
+    ...              for u in row.get("sparsity_updates", [])]
+    >>> decisions[0], bool(0.0 < model.sparsity_ <= 0.9)
+    ('shrink', True)
+    """
+
+    def __init__(self, n_steps=None, update_every="auto", tolerance=1.1,
+                 growth=1.1, initial_rate=0.5, final_rate=0.005,
+                 max_sparsity=0.9, min_sparsity=0.2, decision_share=2 / 3,
+                 min_updates=60, importance="removal", required=None,
+                 costs=None, n_score_batches=2):
+        self.n_steps = n_steps
+        self.update_every = update_every
+        self.tolerance = tolerance
+        self.growth = growth
+        self.initial_rate = initial_rate
+        self.final_rate = final_rate
+        self.max_sparsity = max_sparsity
+        self.min_sparsity = min_sparsity
+        self.decision_share = decision_share
+        self.min_updates = min_updates
+        self.importance = importance
+        self.required = required
+        self.costs = costs
+        self.n_score_batches = n_score_batches
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self._setup(net)
+        self.decision_steps_ = None
+        self.step_ = 0
+        self.path_ = []
+        self.best_loss_, self.best_sparsity_ = np.inf, 0.0
+        self._train_losses = []
+        self._epoch_updates = []
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None,
+                       **kwargs):
+        self._train, self._valid = dataset_train, dataset_valid
+        self._epoch_updates = []
+        if self.decision_steps_ is None:
+            n_steps = self.n_steps
+            if n_steps is None:
+                n_steps = net.max_epochs * int(np.ceil(
+                    len(dataset_train) / net.batch_size))
+            self.decision_steps_ = int(self.decision_share * n_steps)
+            if self.update_every == "auto":
+                self.update_every_ = int(min(20, max(
+                    1, self.decision_steps_ // self.min_updates)))
+            else:
+                self.update_every_ = int(self.update_every)
+
+    def _validation_loss(self, net):
+        """Mean loss over the validation data (the recent training batches'
+        mean when there is no validation split)."""
+        if self._valid is None:
+            return float(np.mean(self._train_losses))
+        total, count = 0.0, 0
+        for batch in net.get_iterator(self._valid, training=False):
+            step = net.validation_step(batch)
+            n = len(step["sample_loss"])
+            total += float(step["loss"]) * n
+            count += n
+        return total / max(count, 1)
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None,
+                     **kwargs):
+        super().on_batch_end(net, batch=batch, training=training, **kwargs)
+        if not training:
+            return
+        self._train_losses.append(float(loss.detach()))
+        self.step_ += 1
+        if self.step_ > self.decision_steps_ \
+                or self.step_ % self.update_every_:
+            return
+        self._update(net)
+        self._train_losses = []
+
+    def _update(self, net):
+        loss = self._validation_loss(net)
+        sparsity = self._sparsity()
+        if loss < self.best_loss_:
+            self.best_loss_, self.best_sparsity_ = loss, sparsity
+        decision = pals_decision(
+            loss, self.best_loss_, sparsity, self.best_sparsity_,
+            tolerance=self.tolerance, max_sparsity=self.max_sparsity,
+            min_sparsity=self.min_sparsity)
+        rate = cosine_rate(self.step_ / max(self.decision_steps_, 1),
+                           self.initial_rate, self.final_rate)
+        n_prune, n_grow = update_counts(
+            decision, rate, int(self.active_.sum()),
+            int((~self.active_).sum()), growth=self.growth)
+        if decision == "shrink":  # never past the ceiling
+            n_prune = min(n_prune, n_grow + self._room())
+        gradients = None
+        if self.importance == "removal" or n_grow > 0:  # one pass for both
+            gradients, fisher = self._presence_gradients(net, self._train)
+        value = fisher if self.importance == "removal" else \
+            self._importance(net, self._train)
+        before = self.active_.copy()
+        self.scores_[self.active_] = value[self.active_]
+        if n_grow > 0:
+            value = np.where(self.active_, value, -gradients)
+        self.active_ = swap_sensors(self.active_, value, n_prune,
+                                    required=self.required, signed=True,
+                                    n_grow=n_grow)
+        self._apply(net)
+        entry = {"step": self.step_, "loss": loss,
+                 "best_loss": self.best_loss_, "decision": decision,
+                 "rate": rate, "sparsity": self._sparsity(),
+                 "n_pruned": int((before & ~self.active_).sum()),
+                 "n_regrown": int((~before & self.active_).sum())}
+        self.path_.append(entry)
+        self._epoch_updates.append(entry)
+
+    def _room(self):
+        """Sensors that may still go before the ceiling (by count)."""
+        n_sensors = len(self.active_)
+        n_min = int(np.ceil((1.0 - self.max_sparsity) * n_sensors - 1e-9))
+        return max(0, int(self.active_.sum()) - max(n_min, 1))
+
+    def on_epoch_end(self, net, **kwargs):
+        net.history.record("n_active_sensors", int(self.active_.sum()))
+        net.history.record("sparsity", self._sparsity())
+        net.history.record("sparsity_updates", list(self._epoch_updates))
