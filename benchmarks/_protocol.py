@@ -93,3 +93,17 @@ def code_version():
                 node.body = body[1:] or [ast.Pass()]
         digest.update(ast.dump(tree).encode())
     return digest.hexdigest()[:16]
+
+
+def add_run_arguments(parser):
+    """``--threads``, ``--data-home``, ``--out`` and ``--cache``, shared by
+    the cached benchmark scripts."""
+    parser.add_argument("--threads", type=int, default=os.cpu_count(),
+                        help="torch threads")
+    parser.add_argument("--data-home", default=os.environ.get(
+        "SKLEARN_DYNST_DATA", "../shared/data"))
+    parser.add_argument("--out", default="benchmarks/results")
+    parser.add_argument("--cache", default="benchmarks/.cache",
+                        help="joblib.Memory folder: an interrupted run "
+                             "resumes from it")
+    return parser

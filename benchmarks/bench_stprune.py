@@ -31,7 +31,6 @@ Usage::
 """
 
 import argparse
-import os
 import time
 from pathlib import Path
 
@@ -40,8 +39,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from _protocol import VALIDATION_FRACTION, code_version, evaluate, load, \
-    machine_line, split
+from _protocol import VALIDATION_FRACTION, add_run_arguments, code_version, \
+    evaluate, load, machine_line, split
 from sklearn_dynst import DynSTRegressor
 from sklearn_dynst.callbacks import SamplePruning
 
@@ -189,12 +188,7 @@ def main():
     parser.add_argument("--fixed-epochs", type=int, default=None,
                         help="also compare over this many epochs without "
                              "early stopping (the papers' setting)")
-    parser.add_argument("--threads", type=int, default=os.cpu_count())
-    parser.add_argument("--data-home", default=os.environ.get(
-        "SKLEARN_DYNST_DATA", "../shared/data"))
-    parser.add_argument("--out", default="benchmarks/results")
-    parser.add_argument("--cache", default="benchmarks/.cache")
-    args = parser.parse_args()
+    args = add_run_arguments(parser).parse_args()
     memory = joblib.Memory(args.cache, verbose=0)
     cached = memory.cache(run_job, ignore=["threads"])
     cached_fixed = memory.cache(run_fixed_job, ignore=["threads"])

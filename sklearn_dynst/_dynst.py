@@ -136,9 +136,10 @@ class DynSTRegressor(BaseSensorForecaster):
     min_sparsity : float, default=0.2
         With ``sparsity="auto"``: always shrink below it.
     decision_share : float, default=2/3
-        With ``sparsity="auto"``: share of the pruning phase (warm-up and
-        rounds, ``(2 + n_rounds) * epochs_per_round`` epochs) during which
-        updates happen; the rest trains the chosen set.
+        With ``sparsity="auto"``: updates happen from the end of the
+        warm-up (``2 * epochs_per_round`` epochs on every sensor) to this
+        share of the pruning phase (``(2 + n_rounds) * epochs_per_round``
+        epochs); the rest trains the chosen set.
     backbone : {"mlp", "gru", "graph", "transformer", "cnn"} or nn.Module class, default="mlp"
         Network mapping the sensor tokens to the forecast (see
         :mod:`sklearn_dynst.backbones`). ``"graph"`` needs ``adjacency``;
@@ -422,8 +423,10 @@ class DynSTRegressor(BaseSensorForecaster):
                 growth=self.growth, initial_rate=self.initial_rate,
                 final_rate=self.final_rate, max_sparsity=self.max_sparsity,
                 min_sparsity=self.min_sparsity,
-                decision_share=self.decision_share, required=required,
-                costs=costs, importance=self._importance())
+                decision_share=self.decision_share, warm_up=warm_up,
+                required=required,
+                costs=costs, importance=self._importance(),
+                swap_fraction=self.swap_fraction)
         else:
             pruner = IterativeSensorPruning(
                 self.sparsity, prune_epochs, swap_fraction=swap_fraction,

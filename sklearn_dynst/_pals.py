@@ -81,7 +81,8 @@ def cosine_rate(progress, initial_rate=0.5, final_rate=0.005):
         1.0 + math.cos(math.pi * progress))
 
 
-def update_counts(decision, rate, n_active, n_inactive, *, growth=1.1):
+def update_counts(decision, rate, n_active, n_inactive, *, growth=1.1,
+                  max_swap=None):
     """How many units to prune and to regrow for a decision.
 
     ``rate * n_active`` units are exchanged (pruned and regrown, as many as
@@ -89,7 +90,10 @@ def update_counts(decision, rate, n_active, n_inactive, *, growth=1.1):
     times that many more (at least one), an expand regrows as many more.
     Starting dense, nothing can be regrown, so a shrink prunes only the
     extra share (a dense network loses ``(growth - 1) * rate`` of its
-    units per shrink, not ``growth * rate``).
+    units per shrink, not ``growth * rate``). ``max_swap`` caps the units
+    exchanged (not the extra ones): for sensors, swapping a large share of
+    the inputs every few steps undoes the training (see
+    :class:`~sklearn_dynst.callbacks.AdaptiveSensorPruning`).
 
     Parameters
     ----------
@@ -99,6 +103,8 @@ def update_counts(decision, rate, n_active, n_inactive, *, growth=1.1):
     n_active, n_inactive : int
     growth : float, default=1.1
         PALS's gamma.
+    max_swap : int, default=None
+        Most units exchanged; None: no cap.
 
     Returns
     -------
@@ -113,6 +119,8 @@ def update_counts(decision, rate, n_active, n_inactive, *, growth=1.1):
     (55, 50)
     >>> update_counts("expand", 0.1, 100, 100)
     (10, 11)
+    >>> update_counts("shrink", 0.5, 100, 100, max_swap=0)
+    (5, 0)
     """
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {DECISIONS}; got "
@@ -120,6 +128,8 @@ def update_counts(decision, rate, n_active, n_inactive, *, growth=1.1):
     exchanged = int(round(rate * n_active))
     extra = max(1, int(round((growth - 1.0) * exchanged)))
     swap = min(exchanged, n_inactive)
+    if max_swap is not None:
+        swap = min(swap, int(max_swap))
     if decision == "shrink":
         return min(swap + extra, n_active - 1), swap
     if decision == "expand":
