@@ -69,7 +69,8 @@ class DynSTRegressor(BaseSensorForecaster):
         - "magnitude": the smallest learned score (DynST's Eq. 4).
 
         "auto" is "absence" where it applies and ``sparsity <= 0.8``, else
-        "removal". The absence cost counts what a sensor's own forecast
+        "removal" (with ``sparsity="auto"``, at each update's current
+        sparsity). The absence cost counts what a sensor's own forecast
         loses, not what the others lose without it: right while many
         sensors stay (redundancy decides), wrong when a few must stand in
         for all (coverage decides). On METR-LA (3 seeds, mean test MAE)
@@ -399,8 +400,8 @@ class DynSTRegressor(BaseSensorForecaster):
             return self.importance
         itself = self.target_layout_.n_sensors == self.n_features_in_
         applies = itself and self.sensor_dropout > 0
-        if self.sparsity == "auto":  # updates see a few batches: Fisher
-            return "removal"
+        if self.sparsity == "auto":  # the callback decides per update
+            return "auto" if applies else "removal"
         return "absence" if applies and self.sparsity <= 0.8 else "removal"
 
     def _fit_pruned(self, X_tokens, y_tokens):

@@ -171,3 +171,24 @@ def test_auto_sparsity_in_estimators_pipeline_and_clone():
         DynSTRegressor("half").fit(X, y)
     with pytest.raises(ValueError, match="tolerance"):
         DynSTRegressor("auto", tolerance=0.9).fit(X, y)
+
+
+def test_auto_importance_switches_from_absence_to_fisher_above_0_8():
+    callback = AdaptiveSensorPruning(importance="auto")
+    callback.active_ = np.ones(10, dtype=bool)
+    callback.costs = None
+    assert callback._resolved_importance() == "absence"
+    callback.active_[:8] = False  # sparsity 0.8: still the absence cost
+    assert callback._resolved_importance() == "absence"
+    callback.active_[8] = False
+    assert callback._resolved_importance() == "removal"
+    # the estimator asks for it only where the absence cost applies
+    X, y = _windows()
+    model = DynSTRegressor("auto", n_rounds=2, epochs_per_round=1,
+                           max_epochs=1, random_state=0)
+    model.fit(X, X)
+    assert model._importance() == "auto"
+    model.set_params(sensor_dropout=0.0).fit(X, X)
+    assert model._importance() == "removal"
+    model.set_params(sensor_dropout=0.5).fit(X, y)  # y: 2 steps of 6
+    assert model._importance() == "auto"
