@@ -44,3 +44,15 @@ def test_sample_pruning_plot(tmp_path, capsys):
     assert pruned[0]["sample_share"] == 1.0
     assert pruned[1]["sample_share"] < 0.8
     assert "test MAE" in capsys.readouterr().out
+
+
+def test_auto_sparsity_plot(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    script = runpy.run_path(str(EXAMPLES / "plot_auto_sparsity.py"))
+    output = tmp_path / "auto.png"
+    model = script["main"](str(output), quick=True)
+    assert output.stat().st_size > 10_000
+    updates = [u for row in model.history_
+               for u in row.get("sparsity_updates", [])]
+    assert updates and updates[0]["decision"] == "shrink"
+    assert "sparsity chosen" in capsys.readouterr().out

@@ -12,6 +12,7 @@ from sklearn_dynst.plotting import (  # noqa: E402
     plot_forecast,
     plot_history,
     plot_sensor_map,
+    plot_sparsity_path,
 )
 from sklearn_dynst.plotting._base import import_pyplot  # noqa: E402
 
@@ -76,6 +77,31 @@ def test_history_over_epochs_or_wall_time_skips_unlogged_epochs():
         plot_history(history, "sample_share")
     with pytest.raises(ValueError, match="x must be"):
         plot_history(history, x="seconds")
+
+
+def test_sparsity_path_marks_each_decision():
+    history = [
+        {"sparsity_updates": [
+            {"step": 5, "sparsity": 0.1, "decision": "shrink", "loss": 1.0,
+             "best_loss": 1.0},
+            {"step": 10, "sparsity": 0.2, "decision": "shrink", "loss": 1.05,
+             "best_loss": 1.0}]},
+        {"sparsity_updates": [
+            {"step": 15, "sparsity": 0.15, "decision": "expand", "loss": 1.2,
+             "best_loss": 1.0},
+            {"step": 20, "sparsity": 0.15, "decision": "stable", "loss": 1.12,
+             "best_loss": 1.0}]},
+        {"train_loss": 1.0}]
+    ax = plot_sparsity_path(history, tolerance=1.1)
+    path = ax.lines[0]
+    assert path.get_xdata().tolist() == [5, 10, 15, 20]
+    markers = {c.get_label(): c.get_offsets().tolist() for c in ax.collections}
+    assert markers == {"shrink": [[5, 0.1], [10, 0.2]],
+                       "expand": [[15, 0.15]], "stable": [[20, 0.15]]}
+    loss, threshold = ax.right_ax.lines
+    assert threshold.get_ydata().tolist() == pytest.approx([1.1] * 4)
+    with pytest.raises(ValueError, match="no PALS updates"):
+        plot_sparsity_path([{"train_loss": 1.0}])
 
 
 def test_missing_matplotlib_names_the_extra(monkeypatch):

@@ -2,7 +2,8 @@
 ``plot`` extra)."""
 
 from ._forecast import plot_forecast
-from ._history import plot_history
+from ._history import plot_history, plot_sparsity_path
 from ._maps import plot_sensor_map
 
-__all__ = ["plot_sensor_map", "plot_forecast", "plot_history"]
+__all__ = ["plot_sensor_map", "plot_forecast", "plot_history",
+           "plot_sparsity_path"]

@@ -1,10 +1,11 @@
-"""Training histories: a logged quantity over epochs or wall time."""
+"""Training histories: a logged quantity over epochs or wall time, and
+PALS's sparsity path."""
 
 import numpy as np
 
 from ._base import get_axes
 
-__all__ = ["plot_history"]
+__all__ = ["plot_history", "plot_sparsity_path"]
 
 
 def plot_history(histories, key="valid_loss", *, x="epoch", ax=None,
@@ -61,6 +62,80 @@ def plot_history(histories, key="valid_loss", *, x="epoch", ax=None,
     ax.set_ylabel(key)
     if len(histories) > 1 or None not in histories:
         ax.legend(loc="best", fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+DECISION_STYLE = {"shrink": ("v", "tab:red"), "expand": ("^", "tab:green"),
+                  "stable": ("o", "0.5")}
+
+
+def plot_sparsity_path(history, *, ax=None, loss=True, tolerance=None,
+                       title=None):
+    """PALS's sparsity over training, each update marked by its decision.
+
+    Parameters
+    ----------
+    history : list of dict
+        A ``history_`` of ``sparsity="auto"`` (epoch rows holding
+        ``sparsity_updates``), or the updates themselves (dicts with
+        ``step``, ``sparsity``, ``decision``, ``loss``, ``best_loss``).
+    ax : matplotlib Axes, default=None
+    loss : bool, default=True
+        Also draw the validation loss of each update on a second y axis,
+        with ``tolerance`` times the best loss when ``tolerance`` is given.
+    tolerance : float, default=None
+        PALS's lambda, to draw the shrink threshold.
+    title : str, default=None
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The sparsity axes (the loss axes is ``ax.right_ax`` when drawn).
+
+    Examples
+    --------
+    >>> from sklearn_dynst.plotting import plot_sparsity_path
+    >>> updates = [
+    ...     {"step": 10, "sparsity": 0.1, "decision": "shrink", "loss": 1.0,
+    ...      "best_loss": 1.0},
+    ...     {"step": 20, "sparsity": 0.05, "decision": "expand", "loss": 1.3,
+    ...      "best_loss": 1.0}]
+    >>> ax = plot_sparsity_path(updates, tolerance=1.1)
+    >>> ax.lines[0].get_ydata().tolist()
+    [0.1, 0.05]
+    """
+    updates = [u for row in history for u in row.get("sparsity_updates", [])]
+    if not updates and history and "decision" in history[0]:
+        updates = list(history)
+    if not updates:
+        raise ValueError("history holds no PALS updates: fit with "
+                         "sparsity='auto', or pass its updates.")
+    ax = get_axes(ax, (8, 3.8))
+    steps = np.array([u["step"] for u in updates])
+    sparsity = np.array([u["sparsity"] for u in updates])
+    ax.plot(steps, sparsity, color="k", lw=1, drawstyle="steps-post")
+    for decision, (marker, color) in DECISION_STYLE.items():
+        chosen = np.array([u["decision"] == decision for u in updates])
+        if chosen.any():
+            ax.scatter(steps[chosen], sparsity[chosen], marker=marker,
+                       color=color, s=22, zorder=3, label=decision)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("sparsity (share of sensors off)")
+    ax.set_ylim(0, 1)
+    ax.legend(loc="upper left", fontsize="small")
+    if loss:
+        right = ax.twinx()
+        right.plot(steps, [u["loss"] for u in updates], color="tab:blue",
+                   lw=0.8, alpha=0.7, label="validation loss")
+        if tolerance is not None:
+            right.plot(steps, [tolerance * u["best_loss"] for u in updates],
+                       color="tab:blue", lw=0.8, ls="--",
+                       label=f"{tolerance} x best")
+        right.set_ylabel("validation loss", color="tab:blue")
+        right.legend(loc="lower right", fontsize="small")
+        ax.right_ax = right
     if title:
         ax.set_title(title)
     return ax
