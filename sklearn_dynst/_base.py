@@ -27,7 +27,7 @@ from ._net import SAMPLE_INDEX, ChronologicalSplit, ForecastNet, \
 from ._masks import SensorGate
 from ._network import ForecastNetwork
 from ._scaling import Standardizer, fit_standardizer
-from .callbacks import SamplePruning
+from .callbacks import SamplePruning, WeightPruning
 from ._validation import check_adjacency, check_chronological, \
     check_coverage, check_sensor_array, check_sensor_names, check_target
 from .backbones import BACKBONES, make_backbone
@@ -40,6 +40,20 @@ __all__ = ["BaseSensorForecaster"]
 def _as_float32(array):
     """C-contiguous, writeable float32 (torch refuses read-only views)."""
     return np.require(array, dtype=np.float32, requirements=["C", "W"])
+
+
+def _release_training_state(net):
+    """Drop what only further training would use, so that a saved model
+    holds little more than its weights: the optimiser (its moments, and its
+    references to every parameter, which would be pickled a second time,
+    densely) and the learning-rate scheduler's reference to it.
+    ``net.partial_fit`` still works: :class:`ForecastNet` builds a fresh
+    optimiser."""
+    net.optimizer_ = None
+    for _, callback in net.callbacks_:
+        if hasattr(callback, "lr_scheduler_"):
+            callback.lr_scheduler_ = None
+    return net
 
 
 class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
@@ -66,6 +80,8 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "sample_pruning": [Interval(Real, 0, 1, closed="left"),
                            SamplePruning, None],
+        "weight_sparsity": [Interval(Real, 0, 1, closed="left"),
+                            StrOptions({"auto"}), None],
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -178,6 +194,26 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         callback.time_axis = 2  # the network reads (sensor, step, value)
         return callback
 
+    def _phase_epochs(self):
+        """Epochs of the pruning phase: a warm-up of ``2 *
+        epochs_per_round`` and ``n_rounds`` rounds (DynST's schedule)."""
+        per_round = getattr(self, "epochs_per_round", 2)
+        return (2 + getattr(self, "n_rounds", 10)) * per_round
+
+    def _pals_params(self):
+        """The PALS controller's parameters (none in the base class)."""
+        return {}
+
+    def _weight_callbacks(self, update):
+        """Weight sparsity's callback: deciding (pruning phase) or only
+        keeping the masks (fine-tuning)."""
+        if self.weight_sparsity is None:
+            return []
+        warm_up = 2 * getattr(self, "epochs_per_round", 2)
+        return [("weight_pruning", WeightPruning(
+            self.weight_sparsity, update=update, warm_up=warm_up,
+            **self._pals_params()))]
+
     def _early_stopping(self):
         return self.validation_fraction is not None \
             and self.patience is not None
@@ -230,6 +266,9 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
     def _fit_net(self, X_tokens, y_tokens, pruning=None):
         """Train a fresh network; return the fitted :class:`ForecastNet`.
 
+        With ``weight_sparsity`` the same two phases run, the weights' masks
+        decided in the first and kept in the second.
+
         ``pruning``, a dict with ``callbacks``, ``n_epochs``, ``mask_lr``
         and ``sensor_dropout``, first trains a gated network for
         ``n_epochs`` under those callbacks with that sensor absence rate (no
@@ -253,32 +292,39 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         y_arr = _as_float32(y_tokens)
         with torch.random.fork_rng(devices=cuda):
             torch.manual_seed(seed)
-            if pruning is None:
+            weights = self.weight_sparsity is not None
+            if pruning is None and not weights:
                 module = self._make_module(X_tokens, y_tokens)
-                return self._make_net(
+                return _release_training_state(self._make_net(
                     module, self._training_callbacks(seed=seed)).fit(
-                        X_dict, y_arr)
+                        X_dict, y_arr))
+            gate = pruning is not None
             module = self._make_module(
-                X_tokens, y_tokens, gate=True,
-                sensor_dropout=pruning["sensor_dropout"])
+                X_tokens, y_tokens, gate=gate,
+                sensor_dropout=pruning["sensor_dropout"] if gate else 0.0)
+            params = {"max_epochs": pruning["n_epochs"] if gate
+                      else self._phase_epochs()}
+            if gate:
+                params["optimizer__param_groups"] = [
+                    ("gate.scores", {"lr": pruning["mask_lr"],
+                                     "weight_decay": 0.0})]
             net = self._make_net(
                 module,
-                callbacks=list(pruning["callbacks"])
+                callbacks=(list(pruning["callbacks"]) if gate else [])
+                + self._weight_callbacks(update=True)
                 + self._training_callbacks(adaptive=False, seed=seed),
-                max_epochs=pruning["n_epochs"],
-                optimizer__param_groups=[
-                    ("gate.scores", {"lr": pruning["mask_lr"],
-                                     "weight_decay": 0.0})],
-            ).fit(X_dict, y_arr)
-            module.gate.scores.requires_grad_(False)
-            module.sensor_dropout = 0.0
-            module.__dict__.pop("last_presence_", None)
-            net.set_params(callbacks=self._training_callbacks(seed=seed),
+                **params).fit(X_dict, y_arr)
+            if gate:
+                module.gate.scores.requires_grad_(False)
+                module.sensor_dropout = 0.0
+                module.__dict__.pop("last_presence_", None)
+            net.set_params(callbacks=self._training_callbacks(seed=seed)
+                           + self._weight_callbacks(update=False),
                            max_epochs=self.max_epochs)
             # skorch's set_params initialises callbacks *before* storing the
             # new list: initialise again so the fine-tuning really runs them
             net.initialize_callbacks()
-            return net.partial_fit(X_dict, y_arr)
+            return _release_training_state(net.partial_fit(X_dict, y_arr))
 
     def _record_history(self, net):
         """Per-epoch history without the per-batch details."""

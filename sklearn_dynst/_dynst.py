@@ -184,6 +184,16 @@ class DynSTRegressor(BaseSensorForecaster):
         loss has stalled for ``patience // 2`` epochs. Pass a
         ``SamplePruning`` to set its other parameters (its ``time_axis`` is
         set by the estimator). None trains on every sample every epoch.
+    weight_sparsity : float, "auto" or None, default=None
+        Unstructured sparsity of the backbone's linear and convolution
+        weights and of the decoder's sensor mixing (see
+        :class:`~sklearn_dynst.callbacks.WeightPruning`): a share of those
+        weights switched off, reached along a cubic schedule during the
+        pruning phase with RigL updates (magnitude drop, gradient regrow),
+        or "auto" (PALS decides, with the same controller parameters as
+        ``sparsity="auto"``). The share of all backbone parameters removed
+        is ``weight_sparsity_``; a saved model stores the pruned tensors as
+        bit masks plus kept values.
     device : str, default="auto"
         Torch device; "auto" uses CUDA when available, else the CPU.
     random_state : int, RandomState instance or None, default=None
@@ -205,6 +215,10 @@ class DynSTRegressor(BaseSensorForecaster):
         ``importance``), only when ``sparsity > 0``: kept sensors hold their
         value in the last round, switched-off ones the value that made them
         go. Higher is more important.
+    weight_sparsity_ : float
+        Share of the backbone's parameters switched off by
+        ``weight_sparsity`` (biases and embeddings count, and stay dense);
+        only with ``weight_sparsity``.
     sparsity_ : float
         Fraction of sensors (of their cost, with ``sensor_costs``) switched
         off; with ``sparsity="auto"`` the level PALS chose.
@@ -273,6 +287,15 @@ class DynSTRegressor(BaseSensorForecaster):
         "decision_share": [Interval(Real, 0, 1, closed="right")],
     }
 
+    def _pals_params(self):
+        return {"update_every": self.update_every,
+                "tolerance": self.tolerance, "growth": self.growth,
+                "initial_rate": self.initial_rate,
+                "final_rate": self.final_rate,
+                "max_sparsity": self.max_sparsity,
+                "min_sparsity": self.min_sparsity,
+                "decision_share": self.decision_share}
+
     def __init__(self, sparsity=0.0, *, pruning="iterative",
                  importance="auto", n_rounds=10,
                  epochs_per_round=2, swap_fraction=0.0, n_network_steps=4,
@@ -284,7 +307,7 @@ class DynSTRegressor(BaseSensorForecaster):
                  adjacency=None, patch_size=None, residual="auto",
                  loss="mae", max_epochs=100, batch_size=64, lr=1e-3,
                  weight_decay=1e-4, validation_fraction=0.1, patience=10,
-                 sample_pruning=None, device="auto",
+                 sample_pruning=None, weight_sparsity=None, device="auto",
                  random_state=None, verbose=0):
         self.sparsity = sparsity
         self.pruning = pruning
@@ -319,6 +342,7 @@ class DynSTRegressor(BaseSensorForecaster):
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.sample_pruning = sample_pruning
+        self.weight_sparsity = weight_sparsity
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -354,6 +378,14 @@ class DynSTRegressor(BaseSensorForecaster):
         self.sparsity_ = float(1.0 - (
             self.support_.mean() if costs is None else
             np.asarray(costs, float)[self.support_].sum() / np.sum(costs)))
+        masks = getattr(self.net_.module_, "weight_masks", None)
+        if masks:
+            backbone = sum(p.numel() for p in
+                           self.net_.module_.backbone.parameters())
+            pruned = sum(int((~m).sum()) for m in masks.values())
+            self.weight_sparsity_ = pruned / backbone
+        else:
+            self.__dict__.pop("weight_sparsity_", None)
         if self.input_layout_.is_grid:
             self.support_grid_ = self.support_.reshape(
                 self.input_layout_.patch_grid)

@@ -139,6 +139,13 @@ class ForecastNet(NeuralNet):
         self.batch_weight_ = None
         return super().initialize()
 
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        # a fitted estimator drops its optimiser to save space; train on
+        # with a fresh one
+        if self.initialized_ and getattr(self, "optimizer_", None) is None:
+            self.initialize_optimizer()
+        return super().partial_fit(X, y, classes=classes, **fit_params)
+
     def set_batch_weight(self, weight):
         """Weight the samples of the next training batches' loss.
 

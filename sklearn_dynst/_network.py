@@ -1,7 +1,11 @@
 """The forecasting network: scaling, missing-data flags, backbone, residual."""
 
+import copy
+
 import torch
 from torch import nn
+
+from ._weight_masks import pack_masked, unpack_masked
 
 __all__ = ["ForecastNetwork"]
 
@@ -156,6 +160,41 @@ class ForecastNetwork(nn.Module):
                 base = base * presence[..., None, None]
             out = out.index_add(1, index, base.expand(-1, -1, self.horizon, -1))
         return out
+
+    # ------------------------------------------------------------ pickling
+    def __getstate__(self):
+        """Pickle the weights that ``weight_masks`` prune as bit masks plus
+        their kept values (a float32 tensor at sparsity ``s`` takes ``1 - s
+        + 1/32`` of its dense size)."""
+        state = super().__getstate__()
+        masks = state.get("weight_masks")
+        if not masks:
+            return state
+        state = dict(state)
+        backbone = copy.deepcopy(self.backbone)
+        packed = {}
+        for name, mask in masks.items():
+            owner, local = name.split(".", 1)
+            assert owner == "backbone", name  # prunable_weights' names
+            parameter = backbone.get_parameter(local)
+            packed[name] = pack_masked(parameter, mask)
+            parameter.data = parameter.data.new_empty(0)
+        state["_modules"] = dict(state["_modules"], backbone=backbone)
+        state["weight_masks"] = None
+        state["_packed_weights"] = packed
+        return state
+
+    def __setstate__(self, state):
+        packed = state.pop("_packed_weights", None)
+        super().__setstate__(state)
+        if packed is None:
+            return
+        self.weight_masks = {}
+        for name, (shape, bits, values) in packed.items():
+            dense, mask = unpack_masked(shape, bits, values)
+            parameter = self.get_parameter(name)  # empty, on its device
+            parameter.data = dense.to(parameter.device)
+            self.weight_masks[name] = mask.to(parameter.device)
 
     def scale_target(self, y):
         """Standardise targets ``y`` (batch, n_outputs, horizon, out_values)."""

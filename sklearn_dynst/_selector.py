@@ -32,7 +32,7 @@ class SensorSelector(BaseSensorSelector):
     update_every, tolerance, growth, initial_rate, final_rate, max_sparsity, min_sparsity, decision_share
         PALS's controller for ``sparsity="auto"``, see
         :class:`DynSTRegressor`.
-    backbone, backbone_params, adjacency, patch_size, residual, loss, max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, sample_pruning, device, random_state, verbose
+    backbone, backbone_params, adjacency, patch_size, residual, loss, max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, sample_pruning, weight_sparsity, device, random_state, verbose
         The forecaster and its training, see :class:`DynSTRegressor`.
 
     Attributes
@@ -93,7 +93,8 @@ class SensorSelector(BaseSensorSelector):
                  patch_size=None, residual="auto", loss="mae",
                  max_epochs=100, batch_size=64, lr=1e-3, weight_decay=1e-4,
                  validation_fraction=0.1, patience=10, sample_pruning=None,
-                 device="auto", random_state=None, verbose=0):
+                 weight_sparsity=None, device="auto", random_state=None,
+                 verbose=0):
         self.sparsity = sparsity
         self.pruning = pruning
         self.importance = importance
@@ -127,6 +128,7 @@ class SensorSelector(BaseSensorSelector):
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.sample_pruning = sample_pruning
+        self.weight_sparsity = weight_sparsity
         self.device = device
         self.random_state = random_state
         self.verbose = verbose

@@ -3,6 +3,8 @@
 * DynST's sensor pruning, used by the estimators:
   :class:`AlternatingMaskTraining`, :class:`IterativeSensorPruning`, and
   PALS's :class:`AdaptiveSensorPruning` (``sparsity="auto"``).
+* Unstructured sparsity of the backbone's weights: :class:`WeightPruning`
+  (``weight_sparsity``).
 * ST-Prune's sample pruning, usable on any skorch net:
   :class:`SamplePruning` with its :class:`PrunedSampler`, and
   :class:`SampleWeightMixin` for nets that do not weight their loss per
@@ -12,7 +14,8 @@
 from ._sample_pruning import PrunedSampler, SamplePruning, SampleWeightMixin
 from ._sensor_pruning import (AdaptiveSensorPruning, AlternatingMaskTraining,
                               IterativeSensorPruning)
+from ._weight_pruning import WeightPruning
 
 __all__ = ["AlternatingMaskTraining", "IterativeSensorPruning",
-           "AdaptiveSensorPruning",
+           "AdaptiveSensorPruning", "WeightPruning",
            "SamplePruning", "PrunedSampler", "SampleWeightMixin"]

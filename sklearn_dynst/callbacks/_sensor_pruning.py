@@ -23,6 +23,7 @@ from skorch.utils import to_tensor
 from .._masks import mask_gradients
 from .._pals import cosine_rate, pals_decision, update_counts
 from .._pruning import prune_lowest, pruning_schedule, swap_sensors
+from ._common import DecisionSchedule, validation_loss
 
 __all__ = ["AlternatingMaskTraining", "IterativeSensorPruning",
            "AdaptiveSensorPruning"]
@@ -447,44 +448,23 @@ class AdaptiveSensorPruning(_SensorPruningBase):
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self._setup(net)
-        self.decision_steps_ = None
-        self.step_ = 0
+        self._schedule = DecisionSchedule(
+            self.n_steps, self.update_every, self.warm_up,
+            self.decision_share, self.min_updates)
         self.path_ = []
         self.best_loss_, self.best_sparsity_ = np.inf, 0.0
         self._train_losses = []
         self._epoch_updates = []
 
+    @property
+    def update_every_(self):
+        return self._schedule.update_every_
+
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None,
                        **kwargs):
         self._train, self._valid = dataset_train, dataset_valid
         self._epoch_updates = []
-        if self.decision_steps_ is None:
-            per_epoch = int(np.ceil(len(dataset_train) / net.batch_size))
-            n_steps = self.n_steps
-            if n_steps is None:
-                n_steps = net.max_epochs * per_epoch
-            self.first_step_ = self.warm_up * per_epoch
-            self.decision_steps_ = max(int(self.decision_share * n_steps),
-                                       self.first_step_ + 1)
-            window = self.decision_steps_ - self.first_step_
-            if self.update_every == "auto":
-                self.update_every_ = int(min(20, max(
-                    1, window // self.min_updates)))
-            else:
-                self.update_every_ = int(self.update_every)
-
-    def _validation_loss(self, net):
-        """Mean loss over the validation data (the recent training batches'
-        mean when there is no validation split)."""
-        if self._valid is None:
-            return float(np.mean(self._train_losses))
-        total, count = 0.0, 0
-        for batch in net.get_iterator(self._valid, training=False):
-            step = net.validation_step(batch)
-            n = len(step["sample_loss"])
-            total += float(step["loss"]) * n
-            count += n
-        return total / max(count, 1)
+        self._schedule.start(net, dataset_train)
 
     def on_batch_end(self, net, batch=None, training=False, loss=None,
                      **kwargs):
@@ -492,13 +472,15 @@ class AdaptiveSensorPruning(_SensorPruningBase):
         if not training:
             return
         self._train_losses.append(float(loss.detach()))
-        self.step_ += 1
-        since = self.step_ - self.first_step_
-        if since <= 0 or self.step_ > self.decision_steps_ \
-                or since % self.update_every_:
-            return
-        self._update(net)
-        self._train_losses = []
+        self._schedule.step += 1
+        if self._schedule.is_update(self._schedule.step):
+            self._update(net)
+            self._train_losses = []
+
+    def _validation_loss(self, net):
+        """Validation loss (the recent training batches' mean when there
+        is no validation split)."""
+        return validation_loss(net, self._valid, self._train_losses)
 
     def _update(self, net):
         loss = self._validation_loss(net)
@@ -509,10 +491,8 @@ class AdaptiveSensorPruning(_SensorPruningBase):
             loss, self.best_loss_, sparsity, self.best_sparsity_,
             tolerance=self.tolerance, max_sparsity=self.max_sparsity,
             min_sparsity=self.min_sparsity)
-        rate = cosine_rate(
-            (self.step_ - self.first_step_)
-            / max(self.decision_steps_ - self.first_step_, 1),
-            self.initial_rate, self.final_rate)
+        rate = cosine_rate(self._schedule.progress(), self.initial_rate,
+                           self.final_rate)
         n_active = int(self.active_.sum())
         max_swap = None if self.swap_fraction is None else int(
             round(self.swap_fraction * n_active))
@@ -538,7 +518,7 @@ class AdaptiveSensorPruning(_SensorPruningBase):
                                     required=self.required, signed=True,
                                     n_grow=n_grow)
         self._apply(net)
-        entry = {"step": self.step_, "loss": loss,
+        entry = {"step": self._schedule.step, "loss": loss,
                  "best_loss": self.best_loss_, "decision": decision,
                  "rate": rate, "sparsity": self._sparsity(),
                  "n_pruned": int((before & ~self.active_).sum()),

@@ -1,0 +1,88 @@
+"""What the pruning callbacks share: when to update, the validation loss."""
+
+import numpy as np
+
+__all__ = ["DecisionSchedule", "validation_loss"]
+
+
+class DecisionSchedule:
+    """Which training steps are update steps.
+
+    Updates happen every ``update_every`` steps from the end of ``warm_up``
+    epochs to ``decision_share`` of ``n_steps`` (None: ``max_epochs``
+    epochs of the training data in batches). ``update_every="auto"`` is 20
+    when that period holds ``min_updates`` updates, fewer steps otherwise.
+    Sized at the first epoch, when the training data are known.
+
+    Examples
+    --------
+    >>> from sklearn_dynst.callbacks._common import DecisionSchedule
+    >>> schedule = DecisionSchedule(n_steps=90, update_every="auto",
+    ...                             warm_up=0, decision_share=2 / 3,
+    ...                             min_updates=20)
+    >>> schedule.size(steps_per_epoch=10)
+    >>> schedule.update_every_, [s for s in range(1, 90)
+    ...                          if schedule.is_update(s)][-2:]
+    (3, [57, 60])
+    """
+
+    def __init__(self, n_steps, update_every, warm_up, decision_share,
+                 min_updates):
+        self.n_steps = n_steps
+        self.update_every = update_every
+        self.warm_up = warm_up
+        self.decision_share = decision_share
+        self.min_updates = min_updates
+        self.step = 0
+        self.last_step_ = None
+
+    def size(self, steps_per_epoch, max_epochs=None):
+        """Fix the first and last update steps and the spacing."""
+        n_steps = self.n_steps
+        if n_steps is None:
+            n_steps = max_epochs * steps_per_epoch
+        self.first_step_ = self.warm_up * steps_per_epoch
+        self.last_step_ = max(int(self.decision_share * n_steps),
+                              self.first_step_ + 1)
+        window = self.last_step_ - self.first_step_
+        if self.update_every == "auto":
+            self.update_every_ = int(min(20, max(1, window
+                                                 // self.min_updates)))
+        else:
+            self.update_every_ = int(self.update_every)
+
+    def start(self, net, dataset_train):
+        """Size the schedule at the first epoch."""
+        if self.last_step_ is None:
+            self.size(int(np.ceil(len(dataset_train) / net.batch_size)),
+                      net.max_epochs)
+
+    def is_update(self, step):
+        since = step - self.first_step_
+        return 0 < since and step <= self.last_step_ \
+            and since % self.update_every_ == 0
+
+    def progress(self):
+        """Share of the decision period done, in [0, 1]."""
+        return (self.step - self.first_step_) / max(
+            self.last_step_ - self.first_step_, 1)
+
+
+def validation_loss(net, dataset_valid, fallback=None):
+    """Mean loss of ``net`` over ``dataset_valid`` (no gradient).
+
+    ``fallback`` (e.g. the recent training losses) is averaged instead when
+    there is no validation data.
+    """
+    if dataset_valid is None:
+        if fallback is None or not len(fallback):
+            raise ValueError("no validation data to measure the loss on; "
+                             "give the net a train_split.")
+        return float(np.mean(fallback))
+    total, count = 0.0, 0
+    for batch in net.get_iterator(dataset_valid, training=False):
+        step = net.validation_step(batch)
+        n = len(step["y_pred"])
+        total += float(step["loss"]) * n
+        count += n
+    return total / max(count, 1)
