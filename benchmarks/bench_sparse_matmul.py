@@ -1,7 +1,7 @@
 """Does unstructured weight sparsity make CPU inference faster?
 
-Times, in one process, a dense matmul against ``torch.sparse`` CSR matmul
-of the same weight at several sparsities, for the shapes of the default
+Times, in one process and in turn, a dense matmul against ``torch.sparse``
+CSR matmul of the same weight at several sparsities, for the shapes of the default
 backbone's heaviest layers: the decoder's sensor mixing (ERA5: 1617 x 1617
 sensors, applied to 64 windows x 64 features) and a hidden linear layer
 (64 x 64, applied to 64 windows x 1617 tokens). Medians of ``--repeats``.
@@ -31,14 +31,16 @@ SHAPES = {
 SPARSITIES = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99)
 
 
-def _median_seconds(function, repeats):
-    function()  # warm-up
-    times = []
+def _alternated_medians(first, second, repeats):
+    """Median seconds of two functions timed in turn (drifts hit both)."""
+    first(), second()  # warm-up
+    times = ([], [])
     for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+        for function, store in zip((first, second), times):
+            start = time.perf_counter()
+            function()
+            store.append(time.perf_counter() - start)
+    return float(np.median(times[0])), float(np.median(times[1]))
 
 
 def main():
@@ -53,14 +55,14 @@ def main():
     for name, (n_out, n_in, n_cols) in SHAPES.items():
         inputs = torch.randn(n_in, n_cols, generator=generator)
         weight = torch.randn(n_out, n_in, generator=generator)
-        dense_s = _median_seconds(lambda: weight @ inputs, args.repeats)
         for sparsity in SPARSITIES[1:]:
             mask = torch.rand(n_out, n_in, generator=generator) >= sparsity
             with warnings.catch_warnings():  # "CSR support is in beta"
                 warnings.simplefilter("ignore", UserWarning)
                 sparse = (weight * mask).to_sparse_csr()
-            sparse_s = _median_seconds(lambda: sparse @ inputs,
-                                       args.repeats)
+            dense_s, sparse_s = _alternated_medians(
+                lambda: weight @ inputs, lambda: sparse @ inputs,
+                args.repeats)
             rows.append({"layer": name, "sparsity": sparsity,
                          "dense ms": 1e3 * dense_s,
                          "CSR ms": 1e3 * sparse_s,
