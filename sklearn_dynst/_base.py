@@ -318,8 +318,10 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
                 module.gate.scores.requires_grad_(False)
                 module.sensor_dropout = 0.0
                 module.__dict__.pop("last_presence_", None)
-            net.set_params(callbacks=self._training_callbacks(seed=seed)
-                           + self._weight_callbacks(update=False),
+            # the masks' callback before early stopping, whose stop ends
+            # the epoch for the callbacks after it
+            net.set_params(callbacks=self._weight_callbacks(update=False)
+                           + self._training_callbacks(seed=seed),
                            max_epochs=self.max_epochs)
             # skorch's set_params initialises callbacks *before* storing the
             # new list: initialise again so the fine-tuning really runs them

@@ -87,8 +87,12 @@ def test_weight_sparsity_reaches_its_level_and_saves_smaller():
         assert (weights[name][~mask] == 0).all()
     backbone = sum(p.numel() for p in module.backbone.parameters())
     assert model.weight_sparsity_ == pytest.approx(off / backbone)
-    assert [row["weight_sparsity"] for row in model.history_][-1] == \
-        pytest.approx(off / total)
+    # every epoch logs it, the one early stopping ended included
+    stopped = DynSTRegressor(weight_sparsity=0.8, patience=1,
+                             **{**params, "max_epochs": 20}).fit(X, X)
+    assert len(stopped.history_) < 4 + 20  # early stopping ended it
+    assert all("weight_sparsity" in row for row in stopped.history_)
+    assert model.history_[-1]["weight_sparsity"] == pytest.approx(off / total)
     # saved: pruned tensors as bits + values, the same forecasts back
     size, buffer = _size(model)
     dense_size, _ = _size(dense)
