@@ -122,3 +122,16 @@ def test_auto_weight_sparsity_follows_pals_and_combines_with_sensors():
     assert model.support_.sum() == 12
     with pytest.raises(ValueError, match="weight_sparsity"):
         DynSTRegressor(weight_sparsity=1.0).fit(X, X)
+
+
+def test_weights_alone_lower_the_learning_rate_on_plateaus_while_pruning():
+    X = _windows()
+    params = {"n_rounds": 2, "epochs_per_round": 1, "max_epochs": 2,
+              "random_state": 0}
+    weights = DynSTRegressor(weight_sparsity=0.5, **params).fit(X, X)
+    sensors = DynSTRegressor(0.5, **params).fit(X, X)
+    # the pruning phase is the first (2 + n_rounds) * epochs_per_round
+    # epochs; the LR scheduler logs event_lr in every epoch it runs
+    assert all("event_lr" in row for row in weights.history_[:4])
+    assert not any("event_lr" in row for row in sensors.history_[:4])
+    assert all("event_lr" in row for row in sensors.history_[4:])
