@@ -17,7 +17,8 @@ these functions for sensors (``sparsity="auto"``).
 
 import math
 
-__all__ = ["DECISIONS", "pals_decision", "cosine_rate", "update_counts"]
+__all__ = ["DECISIONS", "pals_decision", "PALSController", "cosine_rate",
+           "update_counts"]
 
 DECISIONS = ("shrink", "expand", "stable")
 
@@ -67,6 +68,47 @@ def pals_decision(loss, best_loss, sparsity, best_sparsity, *,
     return "stable"
 
 
+class PALSController:
+    """:func:`pals_decision` with the best loss and its sparsity kept.
+
+    Parameters
+    ----------
+    tolerance, max_sparsity, min_sparsity : float
+        See :func:`pals_decision`.
+
+    Attributes
+    ----------
+    best_loss_ : float
+        Lowest loss seen so far (inf before the first update).
+    best_sparsity_ : float
+        Sparsity at which ``best_loss_`` was seen.
+
+    Examples
+    --------
+    >>> from sklearn_dynst._pals import PALSController
+    >>> controller = PALSController()
+    >>> controller.decide(1.0, 0.3), controller.decide(1.3, 0.4)
+    ('shrink', 'expand')
+    >>> controller.best_loss_, controller.best_sparsity_
+    (1.0, 0.3)
+    """
+
+    def __init__(self, tolerance=1.1, max_sparsity=0.9, min_sparsity=0.2):
+        self.tolerance = tolerance
+        self.max_sparsity = max_sparsity
+        self.min_sparsity = min_sparsity
+        self.best_loss_, self.best_sparsity_ = math.inf, 0.0
+
+    def decide(self, loss, sparsity):
+        """Record ``loss`` at ``sparsity``; return the decision."""
+        if loss < self.best_loss_:
+            self.best_loss_, self.best_sparsity_ = loss, sparsity
+        return pals_decision(loss, self.best_loss_, sparsity,
+                             self.best_sparsity_, tolerance=self.tolerance,
+                             max_sparsity=self.max_sparsity,
+                             min_sparsity=self.min_sparsity)
+
+
 def cosine_rate(progress, initial_rate=0.5, final_rate=0.005):
     """Prune rate at ``progress`` in [0, 1] of the decision period.
 
@@ -82,7 +124,7 @@ def cosine_rate(progress, initial_rate=0.5, final_rate=0.005):
 
 
 def update_counts(decision, rate, n_active, n_inactive, *, growth=1.1,
-                  max_swap=None):
+                  max_swap=None, max_sparsity=None):
     """How many units to prune and to regrow for a decision.
 
     ``rate * n_active`` units are exchanged (pruned and regrown, as many as
@@ -105,6 +147,9 @@ def update_counts(decision, rate, n_active, n_inactive, *, growth=1.1,
         PALS's gamma.
     max_swap : int, default=None
         Most units exchanged; None: no cap.
+    max_sparsity : float, default=None
+        A shrink never leaves fewer than ``1 - max_sparsity`` of the units
+        (at least one) active; None: only the last unit is kept.
 
     Returns
     -------
@@ -121,6 +166,8 @@ def update_counts(decision, rate, n_active, n_inactive, *, growth=1.1,
     (10, 11)
     >>> update_counts("shrink", 0.5, 100, 100, max_swap=0)
     (5, 0)
+    >>> update_counts("shrink", 0.5, 100, 100, max_sparsity=0.51)
+    (52, 50)
     """
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {DECISIONS}; got "
@@ -131,7 +178,12 @@ def update_counts(decision, rate, n_active, n_inactive, *, growth=1.1,
     if max_swap is not None:
         swap = min(swap, int(max_swap))
     if decision == "shrink":
-        return min(swap + extra, n_active - 1), swap
+        n_min = 1
+        if max_sparsity is not None:
+            n_min = max(1, math.ceil((1.0 - max_sparsity)
+                                     * (n_active + n_inactive) - 1e-9))
+        return min(swap + extra, swap + max(n_active - n_min, 0),
+                   n_active - 1), swap
     if decision == "expand":
         return swap, min(swap + extra, n_inactive)
     return swap, swap

@@ -21,7 +21,7 @@ from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 
 from .._masks import mask_gradients
-from .._pals import cosine_rate, pals_decision, update_counts
+from .._pals import PALSController, cosine_rate, update_counts
 from .._pruning import prune_lowest, pruning_schedule, swap_sensors
 from ._common import DecisionSchedule, validation_loss
 
@@ -405,6 +405,8 @@ class AdaptiveSensorPruning(_SensorPruningBase):
         ``n_pruned``, ``n_regrown``.
     update_every_ : int
         The steps between updates used.
+    controller_ : PALSController
+        The best validation loss so far and its sparsity.
 
     Examples
     --------
@@ -452,13 +454,19 @@ class AdaptiveSensorPruning(_SensorPruningBase):
             self.n_steps, self.update_every, self.warm_up,
             self.decision_share, self.min_updates)
         self.path_ = []
-        self.best_loss_, self.best_sparsity_ = np.inf, 0.0
+        self.controller_ = PALSController(self.tolerance, self.max_sparsity,
+                                          self.min_sparsity)
         self._train_losses = []
         self._epoch_updates = []
 
     @property
     def update_every_(self):
         return self._schedule.update_every_
+
+    @property
+    def best_sparsity_(self):
+        """Sparsity at which the best validation loss was seen."""
+        return self.controller_.best_sparsity_
 
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None,
                        **kwargs):
@@ -484,13 +492,7 @@ class AdaptiveSensorPruning(_SensorPruningBase):
 
     def _update(self, net):
         loss = self._validation_loss(net)
-        sparsity = self._sparsity()
-        if loss < self.best_loss_:
-            self.best_loss_, self.best_sparsity_ = loss, sparsity
-        decision = pals_decision(
-            loss, self.best_loss_, sparsity, self.best_sparsity_,
-            tolerance=self.tolerance, max_sparsity=self.max_sparsity,
-            min_sparsity=self.min_sparsity)
+        decision = self.controller_.decide(loss, self._sparsity())
         rate = cosine_rate(self._schedule.progress(), self.initial_rate,
                            self.final_rate)
         n_active = int(self.active_.sum())
@@ -498,9 +500,8 @@ class AdaptiveSensorPruning(_SensorPruningBase):
             round(self.swap_fraction * n_active))
         n_prune, n_grow = update_counts(
             decision, rate, n_active, int((~self.active_).sum()),
-            growth=self.growth, max_swap=max_swap)
-        if decision == "shrink":  # never past the ceiling
-            n_prune = min(n_prune, n_grow + self._room())
+            growth=self.growth, max_swap=max_swap,
+            max_sparsity=self.max_sparsity)
         gradients = None
         importance = self._resolved_importance()
         if importance == "removal" or n_grow > 0:  # one pass for both
@@ -519,18 +520,13 @@ class AdaptiveSensorPruning(_SensorPruningBase):
                                     n_grow=n_grow)
         self._apply(net)
         entry = {"step": self._schedule.step, "loss": loss,
-                 "best_loss": self.best_loss_, "decision": decision,
+                 "best_loss": self.controller_.best_loss_,
+                 "decision": decision,
                  "rate": rate, "sparsity": self._sparsity(),
                  "n_pruned": int((before & ~self.active_).sum()),
                  "n_regrown": int((~before & self.active_).sum())}
         self.path_.append(entry)
         self._epoch_updates.append(entry)
-
-    def _room(self):
-        """Sensors that may still go before the ceiling (by count)."""
-        n_sensors = len(self.active_)
-        n_min = int(np.ceil((1.0 - self.max_sparsity) * n_sensors - 1e-9))
-        return max(0, int(self.active_.sum()) - max(n_min, 1))
 
     def on_epoch_end(self, net, **kwargs):
         net.history.record("n_active_sensors", int(self.active_.sum()))

@@ -10,11 +10,10 @@ gradient (RigL). A float ``sparsity`` is reached along a cubic schedule; with
 validation loss, as for sensors.
 """
 
-import numpy as np
 import torch
 from skorch.callbacks import Callback
 
-from .._pals import cosine_rate, pals_decision, update_counts
+from .._pals import PALSController, cosine_rate, update_counts
 from .._weight_masks import prunable_weights, rigl_update
 from ._common import DecisionSchedule, validation_loss
 
@@ -46,6 +45,8 @@ class WeightPruning(Callback):
     path_ : list of dict
         One entry per update: ``step``, ``loss`` (``"auto"`` only),
         ``decision``, ``sparsity`` (after the update).
+    controller_ : PALSController
+        The best validation loss so far and its sparsity (``"auto"``).
 
     Examples
     --------
@@ -91,7 +92,8 @@ class WeightPruning(Callback):
             self.n_steps, self.update_every, self.warm_up,
             self.decision_share, self.min_updates) if self.update else None
         self.path_ = []
-        self.best_loss_, self.best_sparsity_ = np.inf, 0.0
+        self.controller_ = PALSController(self.tolerance, self.max_sparsity,
+                                          self.min_sparsity)
         self._gradients = None
         self._apply(net)
 
@@ -154,14 +156,8 @@ class WeightPruning(Callback):
         entry = {"step": schedule.step}
         if self.sparsity == "auto":
             loss = validation_loss(net, self._valid)
-            sparsity = self.sparsity_of(net)
-            if loss < self.best_loss_:
-                self.best_loss_, self.best_sparsity_ = loss, sparsity
-            decision = pals_decision(
-                loss, self.best_loss_, sparsity, self.best_sparsity_,
-                tolerance=self.tolerance, max_sparsity=self.max_sparsity,
-                min_sparsity=self.min_sparsity)
-            entry.update(loss=loss, best_loss=self.best_loss_)
+            decision = self.controller_.decide(loss, self.sparsity_of(net))
+            entry.update(loss=loss, best_loss=self.controller_.best_loss_)
         else:  # cubic approach to the target level (Zhu & Gupta)
             target = self.sparsity * (1.0 - (1.0 - progress) ** 3)
             decision = "schedule"
@@ -176,12 +172,9 @@ class WeightPruning(Callback):
                 n_drop, n_grow = max(n_active - n_keep, 0) + swap, swap
                 n_grow += max(n_keep - n_active, 0)
             else:
-                n_drop, n_grow = update_counts(decision, rate, n_active,
-                                               n_inactive, growth=self.growth)
-                if decision == "shrink":  # never past the ceiling
-                    room = n_active - max(1, int(np.ceil(
-                        (1.0 - self.max_sparsity) * mask.numel())))
-                    n_drop = min(n_drop, n_grow + max(room, 0))
+                n_drop, n_grow = update_counts(
+                    decision, rate, n_active, n_inactive, growth=self.growth,
+                    max_sparsity=self.max_sparsity)
             gradient = (self._gradients or {}).get(name)
             if gradient is None:
                 gradient = torch.zeros_like(weight)
