@@ -26,8 +26,8 @@ from ._windows import chronological_split
 from .metrics._torch import LOSSES, masked_error, pointwise_error, \
     reduce_sample_losses, sum_sample_losses
 
-__all__ = ["ForecastNet", "ChronologicalSplit", "MaskedLoss",
-           "resolve_device"]
+__all__ = ["ForecastNet", "BatchWeightMixin", "ChronologicalSplit",
+           "MaskedLoss", "resolve_device"]
 
 SAMPLE_INDEX = "sample_index"
 
@@ -120,7 +120,37 @@ class ChronologicalSplit:
         return f"ChronologicalSplit(fraction={self.fraction}, gap={self.gap})"
 
 
-class ForecastNet(NeuralNet):
+class BatchWeightMixin:
+    """Per-sample weights of the next training batch, for a skorch net.
+
+    A callback (sample pruning) sets them with :meth:`set_batch_weight`
+    before a batch; the net's loss reads them with
+    :meth:`training_batch_weight`. :class:`ForecastNet` and
+    :class:`~sklearn_dynst.callbacks.SampleWeightMixin` build on it.
+    """
+
+    def set_batch_weight(self, weight):
+        """Weight the samples of the next training batches' loss.
+
+        Parameters
+        ----------
+        weight : array-like of shape (batch_size,) or None
+            One weight per sample of the next batch, in batch order; None
+            restores equal weights. Validation batches are never weighted.
+        """
+        self.batch_weight_ = None if weight is None else torch.as_tensor(
+            np.asarray(weight), dtype=torch.float32)
+
+    def training_batch_weight(self, training):
+        """The weights on the net's device, or None (equal weights, and
+        always outside training)."""
+        weight = getattr(self, "batch_weight_", None)
+        if not training or weight is None:
+            return None
+        return weight.to(self.device)
+
+
+class ForecastNet(BatchWeightMixin, NeuralNet):
     """``NeuralNet`` with the package's masked loss and per-sample losses.
 
     The module is a :class:`~sklearn_dynst._network.ForecastNetwork` (or any
@@ -146,18 +176,6 @@ class ForecastNet(NeuralNet):
             self.initialize_optimizer()
         return super().partial_fit(X, y, classes=classes, **fit_params)
 
-    def set_batch_weight(self, weight):
-        """Weight the samples of the next training batches' loss.
-
-        Parameters
-        ----------
-        weight : array-like of shape (batch_size,) or None
-            One weight per sample of the next batch, in batch order; None
-            restores equal weights. Validation batches are never weighted.
-        """
-        self.batch_weight_ = None if weight is None else torch.as_tensor(
-            np.asarray(weight), dtype=torch.float32)
-
     def infer(self, x, **fit_params):
         x = to_tensor(x, device=self.device)
         if isinstance(x, Mapping):
@@ -171,12 +189,6 @@ class ForecastNet(NeuralNet):
         return self.criterion_.sample_losses(
             y_pred, self.module_.scale_target(y_true))
 
-    def _sample_weight(self, training):
-        weight = getattr(self, "batch_weight_", None)
-        if not training or weight is None:
-            return None
-        return weight.to(self.device)
-
     def _penalty(self, training):
         penalty = getattr(self.module_, "penalty", None)
         return penalty() if training and penalty is not None else 0.0
@@ -184,7 +196,7 @@ class ForecastNet(NeuralNet):
     def _batch_loss(self, total, count, training):
         """Weighted mean of the sample losses plus the module's penalty."""
         return reduce_sample_losses(total, count,
-                                    self._sample_weight(training)) \
+                                    self.training_batch_weight(training)) \
             + self._penalty(training)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):

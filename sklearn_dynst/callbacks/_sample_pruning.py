@@ -21,6 +21,7 @@ from skorch.utils import to_tensor
 from sklearn.utils import check_random_state
 from torch.utils.data import Sampler, Subset
 
+from .._net import BatchWeightMixin
 from .._sample_pruning import (complexity_score, make_strata, mean_score,
                                nonstationarity, prune_samples)
 
@@ -62,7 +63,7 @@ class PrunedSampler(Sampler):
         return len(self.indices)
 
 
-class SampleWeightMixin:
+class SampleWeightMixin(BatchWeightMixin):
     """Let any skorch regressor weight its training loss per sample.
 
     ST-Prune's rescaling needs a loss that takes per-sample weights. Put
@@ -88,11 +89,6 @@ class SampleWeightMixin:
     4.0
     """
 
-    def set_batch_weight(self, weight):
-        """Weights of the next training batch's samples (None: equal)."""
-        self.batch_weight_ = None if weight is None else torch.as_tensor(
-            np.asarray(weight), dtype=torch.float32)
-
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = to_tensor(y_true, device=self.device)
         loss = self.criterion_(y_pred, y_true)
@@ -102,10 +98,9 @@ class SampleWeightMixin:
                 "criterion with reduction='none' (criterion__reduction="
                 "'none'); got a criterion that returns a scalar.")
         per_sample = loss.reshape(len(loss), -1).mean(1)
-        weight = getattr(self, "batch_weight_", None)
-        if not training or weight is None:
+        weight = self.training_batch_weight(training)
+        if weight is None:
             return per_sample.mean()
-        weight = weight.to(per_sample.device)
         return (per_sample * weight).sum() / weight.sum().clamp_min(1e-12)
 
 
