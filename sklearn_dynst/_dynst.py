@@ -7,7 +7,7 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseSensorForecaster
-from ._pruning import check_pruning_budget
+from ._pruning import check_pruning_budget, switched_off_share
 from .callbacks import (AdaptiveSensorPruning, AlternatingMaskTraining,
                         IterativeSensorPruning)
 
@@ -374,10 +374,7 @@ class DynSTRegressor(BaseSensorForecaster):
             self.net_ = self._fit_net(X_tokens, y_tokens)
         else:
             self._fit_pruned(X_tokens, y_tokens)
-        costs = self.sensor_costs
-        self.sparsity_ = float(1.0 - (
-            self.support_.mean() if costs is None else
-            np.asarray(costs, float)[self.support_].sum() / np.sum(costs)))
+        self.sparsity_ = switched_off_share(self.support_, self.sensor_costs)
         masks = getattr(self.net_.module_, "weight_masks", None)
         if masks:
             backbone = sum(p.numel() for p in

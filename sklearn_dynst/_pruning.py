@@ -18,7 +18,7 @@ import numpy as np
 from ._validation import check_n_kept
 
 __all__ = ["pruning_schedule", "check_pruning_budget", "prune_lowest",
-           "swap_sensors"]
+           "swap_sensors", "switched_off_share"]
 
 
 def _as_mask(mask, n_sensors, name):
@@ -31,6 +31,24 @@ def _as_mask(mask, n_sensors, name):
             f"shape {mask.shape}."
         )
     return mask
+
+
+def switched_off_share(active, costs=None):
+    """Share of the sensors (of their total cost, with ``costs``) that are off.
+
+    Examples
+    --------
+    >>> from sklearn_dynst._pruning import switched_off_share
+    >>> switched_off_share([True, False, False, True])
+    0.5
+    >>> switched_off_share([True, False], costs=[3.0, 1.0])
+    0.25
+    """
+    active = np.asarray(active, dtype=bool)
+    if costs is None:
+        return float(1.0 - active.mean())
+    costs = np.asarray(costs, dtype=float)
+    return float(1.0 - costs[active].sum() / costs.sum())
 
 
 def pruning_schedule(sparsity, n_rounds):

@@ -22,7 +22,8 @@ from skorch.utils import to_tensor
 
 from .._masks import mask_gradients
 from .._pals import PALSController, cosine_rate, update_counts
-from .._pruning import prune_lowest, pruning_schedule, swap_sensors
+from .._pruning import (prune_lowest, pruning_schedule, swap_sensors,
+                        switched_off_share)
 from ._common import DecisionSchedule, validation_loss
 
 __all__ = ["AlternatingMaskTraining", "IterativeSensorPruning",
@@ -190,10 +191,7 @@ class _SensorPruningBase(Callback):
         net.module_.set_active(np.flatnonzero(self.active_))
 
     def _sparsity(self):
-        if self.costs is None:
-            return 1.0 - self.active_.mean()
-        costs = np.asarray(self.costs, dtype=float)
-        return 1.0 - costs[self.active_].sum() / costs.sum()
+        return switched_off_share(self.active_, self.costs)
 
 
 class IterativeSensorPruning(_SensorPruningBase):
