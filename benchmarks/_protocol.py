@@ -8,6 +8,7 @@ training data (inside the estimators); masked MAE/RMSE in original units
 """
 
 import ast
+import functools
 import hashlib
 import os
 import platform
@@ -27,8 +28,12 @@ VALIDATION_FRACTION = 0.125  # of the fitted 80%: 10% of all windows
 DATASETS = ("metr_la", "sz_taxi", "beijing_pm25", "era5_uk_t2m")
 
 
+@functools.lru_cache(maxsize=2)
 def load(name, data_home):
     """Windows ``(X, y, y_raw)`` and the adjacency, as the protocol fixes them.
+
+    Cached per process (a job fitting several models reads its data set
+    once); callers must not modify the arrays.
 
     SZ-taxi: zero speeds are missing truths (NaN in ``y``: masked out of the
     loss and the metrics). The inputs keep the raw readings, zeros included,

@@ -57,6 +57,11 @@ class DecisionSchedule:
             self.size(int(np.ceil(len(dataset_train) / net.batch_size)),
                       net.max_epochs)
 
+    def advance(self):
+        """Count one training step; True when it is an update step."""
+        self.step += 1
+        return self.is_update(self.step)
+
     def is_update(self, step):
         since = step - self.first_step_
         return 0 < since and step <= self.last_step_ \

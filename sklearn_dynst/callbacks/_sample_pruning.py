@@ -363,6 +363,9 @@ class SamplePruning(Callback):
                      sample_errors=None, sample_observed=None, **kwargs):
         if not training:
             return
+        self._cursor += len(self._positions)
+        if self.score == "random":  # drawn afresh each epoch: no scores
+            return
         if sample_errors is None:
             sample_errors = self._errors(net, batch, y_pred)
             sample_observed = None
@@ -377,7 +380,6 @@ class SamplePruning(Callback):
         score = score.detach().cpu().numpy()
         seen = np.isfinite(score)
         self.scores_[self._positions[seen]] = score[seen]
-        self._cursor += len(self._positions)
 
     @staticmethod
     def _errors(net, batch, y_pred):

@@ -477,9 +477,9 @@ class AdaptiveSensorPruning(_SensorPruningBase):
         super().on_batch_end(net, batch=batch, training=training, **kwargs)
         if not training:
             return
-        self._train_losses.append(float(loss.detach()))
-        self._schedule.step += 1
-        if self._schedule.is_update(self._schedule.step):
+        if self._valid is None:  # the fallback loss; no sync otherwise
+            self._train_losses.append(float(loss.detach()))
+        if self._schedule.advance():
             self._update(net)
             self._train_losses = []
 

@@ -143,10 +143,8 @@ class WeightPruning(Callback):
     def on_batch_end(self, net, batch=None, training=False, **kwargs):
         if not training:
             return
-        if self._schedule is not None:
-            self._schedule.step += 1
-            if self._schedule.is_update(self._schedule.step):
-                self._update(net)
+        if self._schedule is not None and self._schedule.advance():
+            self._update(net)
         self._apply(net)
 
     def _update(self, net):
