@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import EarlyStopping, GradientNormClipping, \
     LRScheduler, ProgressBar
+from skorch.utils import to_tensor
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from ._layouts import from_tokens, take_sensors, to_tokens
@@ -181,7 +182,12 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
             residual=self._residual(self.input_layout_, self.target_layout_),
             gate=SensorGate(n_sensors) if gate else None,
             sensor_dropout=sensor_dropout,
+            token_pruner=self._token_pruner(problem["in_features"]),
         )
+
+    def _token_pruner(self, in_features):
+        """Input-adaptive token masks of the network (none here)."""
+        return None
 
     def _sample_pruning(self, seed):
         """The :class:`SamplePruning` callback asked for, or None."""
@@ -346,23 +352,31 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         return history
 
     # --------------------------------------------------------------- predict
-    def _forecast_tokens(self, tokens):
-        """Forecast in token layout and original units, in batches."""
+    def _in_batches(self, tokens, function, desc=None):
+        """Apply ``function`` (of a batch of ``x``, on the net's device, in
+        eval mode, without gradients) to ``tokens`` in batches of
+        ``batch_size``; concatenate the results as numpy."""
         net = self.net_
         dataset = net.get_dataset({"x": _as_float32(tokens)})
         iterator = net.get_iterator(dataset, training=False)
-        if self.verbose >= 2:
+        if self.verbose >= 2 and desc:
             from tqdm.auto import tqdm
 
-            iterator = tqdm(iterator, desc="predict", unit="batch")
-        module = net.module_
+            iterator = tqdm(iterator, desc=desc, unit="batch")
         outputs = []
         net._set_training(False)
         with torch.no_grad():
-            for batch in iterator:
-                out = module.inverse_transform(net.evaluation_step(batch))
-                outputs.append(out.cpu().numpy())
-        return np.concatenate(outputs).astype(np.float64)
+            for batch, _ in iterator:
+                x = to_tensor(batch["x"], device=net.device)
+                outputs.append(function(x).cpu().numpy())
+        return np.concatenate(outputs)
+
+    def _forecast_tokens(self, tokens):
+        """Forecast in token layout and original units, in batches."""
+        module = self.net_.module_
+        return self._in_batches(
+            tokens, lambda x: module.inverse_transform(module(x)),
+            desc="predict").astype(np.float64)
 
     def predict(self, X):
         """Forecast every sensor.

@@ -71,11 +71,16 @@ class ForecastNetwork(nn.Module):
         switched off, so the network learns to forecast every sensor from
         the others (and pruning sees which sensors the others can stand in
         for).
+    token_pruner : TokenPruner, default=None
+        Input-adaptive masks (Dyna-Pruner): each sample's backbone runs on
+        the tokens its mask keeps (see
+        :class:`~sklearn_dynst._adaptive_masks.TokenPruner`). The residual
+        still reads every kept sensor's last value.
     """
 
     def __init__(self, backbone, input_scaler, target_scaler, horizon,
                  sensor_index=None, residual=True, gate=None,
-                 sensor_dropout=0.0):
+                 sensor_dropout=0.0, token_pruner=None):
         super().__init__()
         n_sensors = input_scaler.mean.shape[0]
         if sensor_index is None:
@@ -88,14 +93,19 @@ class ForecastNetwork(nn.Module):
         self.residual = residual
         self.gate = gate
         self.sensor_dropout = sensor_dropout
+        self.token_pruner = token_pruner
         self.register_buffer("sensor_index",
                              torch.as_tensor(sensor_index, dtype=torch.long))
 
     def penalty(self):
-        """Regularisation added to the training loss (the gate's L1 term)."""
-        if self.gate is None:
-            return torch.zeros((), device=self.sensor_index.device)
-        return self.gate.penalty(self.sensor_index)
+        """Regularisation added to the training loss (the gate's L1 term,
+        the token pruner's budget term)."""
+        penalty = torch.zeros((), device=self.sensor_index.device)
+        if self.gate is not None:
+            penalty = penalty + self.gate.penalty(self.sensor_index)
+        if self.token_pruner is not None:
+            penalty = penalty + self.token_pruner.penalty()
+        return penalty
 
     def set_active(self, sensor_index):
         """Compute from now on only on the sensors ``sensor_index`` (sorted)."""
@@ -110,16 +120,8 @@ class ForecastNetwork(nn.Module):
     def n_kept(self):
         return int(self.sensor_index.numel())
 
-    def forward(self, x, sensor_weights=None):
-        """Forecast from ``x`` of shape (batch, n_sensors or n_kept, n_steps, n_values).
-
-        ``sensor_weights`` (n_sensors,), when given, is each sensor's
-        *presence* in [0, 1]: every sensor of ``x`` (which must hold all of
-        them) is fed, its token (after the gate) and its residual scaled by
-        its presence, so presence 1 for the active sensors and 0 for the
-        others reproduces the pruned model's residual exactly (see
-        :func:`~sklearn_dynst._masks.mask_gradients`).
-        """
+    def _tokens(self, x, sensor_weights=None):
+        """Kept sensors' readings, observed flags, tokens and indices."""
         index = self.sensor_index
         if sensor_weights is not None:
             index = torch.arange(self.n_sensors, device=x.device)
@@ -140,6 +142,33 @@ class ForecastNetwork(nn.Module):
         tokens = torch.cat([z, observed.to(z.dtype)], dim=-1).flatten(2)
         if self.gate is not None:
             tokens = self.gate(tokens, index)
+        return x, observed, tokens, index
+
+    def token_scores(self, x):
+        """The token pruner's scores ``(batch, n_kept)`` of each token."""
+        _, _, tokens, _ = self._tokens(x)
+        return self.token_pruner.generator(tokens)
+
+    def token_masks(self, x):
+        """Tokens each sample's input-adaptive mask keeps (bool, ``(batch,
+        n_kept)``); all of them without a token pruner."""
+        _, _, tokens, _ = self._tokens(x)
+        if self.token_pruner is None:
+            return torch.ones(tokens.shape[:2], dtype=torch.bool,
+                              device=tokens.device)
+        return self.token_pruner.keep_mask(tokens)
+
+    def forward(self, x, sensor_weights=None):
+        """Forecast from ``x`` of shape (batch, n_sensors or n_kept, n_steps, n_values).
+
+        ``sensor_weights`` (n_sensors,), when given, is each sensor's
+        *presence* in [0, 1]: every sensor of ``x`` (which must hold all of
+        them) is fed, its token (after the gate) and its residual scaled by
+        its presence, so presence 1 for the active sensors and 0 for the
+        others reproduces the pruned model's residual exactly (see
+        :func:`~sklearn_dynst._masks.mask_gradients`).
+        """
+        x, observed, tokens, index = self._tokens(x, sensor_weights)
         presence = None
         if sensor_weights is not None:
             presence = sensor_weights[None, :]
@@ -150,7 +179,10 @@ class ForecastNetwork(nn.Module):
             self.last_presence_ = presence
         if presence is not None:
             tokens = tokens * presence[..., None]
-        out = self.backbone(tokens, index)
+        if self.token_pruner is None:
+            out = self.backbone(tokens, index)
+        else:
+            out = self.token_pruner(self.backbone, tokens, index)
         out = out.reshape(x.shape[0], out.shape[1], self.horizon, -1)
         if self.residual:
             last, found = last_observed(x, observed)

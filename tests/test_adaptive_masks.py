@@ -14,7 +14,8 @@ def test_straight_through_mask_is_hard_forward_and_soft_backward():
     mask = straight_through_mask(scores, keep=2)
     assert mask.tolist() == [[1.0, 0.0, 1.0, 0.0]]
     (mask * torch.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
-    soft = torch.sigmoid(scores.detach())
+    # the soft mask is centred between the 2nd and 3rd scores: (0.5 - 1) / 2
+    soft = torch.sigmoid(scores.detach() + 0.25)
     expected = soft * (1 - soft) * torch.tensor([1.0, 2.0, 3.0, 4.0])
     torch.testing.assert_close(scores.grad, expected)
     # adaptive: each sample keeps what scores above 0, counts differ
@@ -58,7 +59,8 @@ def test_gather_by_count_runs_a_backbone_on_the_kept_tokens_only():
     assert rows.tolist() == list(range(5))
     backbone = TransformerBackbone(n_sensors=7, in_features=4, n_outputs=7,
                                    out_features=2).eval()
-    for group_rows, kept, index in groups:
+    for group_rows, kept, index, valid in groups:
+        assert valid is None
         k = int(mask[group_rows[0]].sum())
         assert kept.shape == (len(group_rows), k, 4)
         for row, positions in zip(group_rows.tolist(), index.tolist()):

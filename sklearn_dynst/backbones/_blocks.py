@@ -1,9 +1,30 @@
-"""Building blocks shared by the backbones."""
+"""Building blocks shared by the backbones.
+
+Each block takes the kept tokens with their sensor indices, either one index
+vector for the whole batch ``(n_kept,)`` or one per sample ``(batch,
+n_kept)`` (input-adaptive pruning gathers different tokens per sample), and
+an optional ``token_mask`` ``(batch, n_tokens)`` of 0/1 values (with a
+straight-through gradient) that makes a token count exactly as if it were
+absent. Each block also counts its own multiply-add FLOPs per sample
+(``flops``), the operations that :class:`torch.utils.flop_counter.
+FlopCounterMode` counts: matrix products and convolutions.
+"""
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
-__all__ = ["MLP", "TokenEmbedding", "AllSensorDecoder"]
+__all__ = ["MLP", "TokenEmbedding", "AllSensorDecoder", "Attention",
+           "EncoderLayer", "linear_flops"]
+
+
+def linear_flops(module, n_rows=1):
+    """FLOPs of the ``nn.Linear`` layers of ``module`` applied to ``n_rows``
+    rows (2 per multiply-add; bias additions are not counted, as
+    ``FlopCounterMode`` does not)."""
+    layers = [module] if isinstance(module, nn.Linear) else [
+        m for m in module.modules() if isinstance(m, nn.Linear)]
+    return sum(2 * n_rows * m.in_features * m.out_features for m in layers)
 
 
 class MLP(nn.Sequential):
@@ -61,6 +82,10 @@ class TokenEmbedding(nn.Module):
         return (self.linear(x) + self.mlp(x)
                 + self.sensor_embedding(sensor_index))
 
+    def flops(self, n_kept):
+        """FLOPs per sample for ``n_kept`` tokens."""
+        return linear_flops(self, n_kept)
+
 
 class AllSensorDecoder(nn.Module):
     """Decode the kept sensors' tokens into a forecast for *every* sensor.
@@ -110,8 +135,129 @@ class AllSensorDecoder(nn.Module):
         self.linear = nn.Linear(d_model, out_features)
         self.mlp = MLP(d_model, d_model, out_features, n_layers, dropout)
 
-    def forward(self, tokens, sensor_index):
-        weights = self.mixing.index_select(1, sensor_index)
-        hidden = torch.einsum("ok,bkd->bod", weights, tokens)
-        hidden = hidden + self.context(tokens.mean(1)).unsqueeze(1)
+    def forward(self, tokens, sensor_index, token_mask=None):
+        if token_mask is None:
+            pooled = tokens.mean(1)
+        else:  # masked tokens are absent from the mixing and the mean
+            tokens = tokens * token_mask.unsqueeze(-1)
+            pooled = tokens.sum(1) / token_mask.sum(1, keepdim=True).clamp_min(
+                1.0)
+        if sensor_index.dim() == 1:
+            weights = self.mixing.index_select(1, sensor_index)
+            hidden = torch.einsum("ok,bkd->bod", weights, tokens)
+        else:  # each sample's own kept sensors
+            hidden = torch.einsum("obk,bkd->bod", self.mixing[:, sensor_index],
+                                  tokens)
+        hidden = hidden + self.context(pooled).unsqueeze(1)
         return self.linear(hidden) + self.mlp(hidden + self.output_embedding)
+
+    def flops(self, n_kept):
+        """FLOPs per sample for ``n_kept`` tokens."""
+        n_outputs, d_model = self.output_embedding.shape
+        return (2 * n_outputs * n_kept * d_model + linear_flops(self.context)
+                + linear_flops(self.linear, n_outputs)
+                + linear_flops(self.mlp, n_outputs))
+
+
+class Attention(nn.Module):
+    """Multi-head attention of queries over tokens, maskable per sample.
+
+    With a ``token_mask`` of 0/1 values the attention weights of each query
+    are multiplied by the mask of each key and renormalised: a key with
+    mask 0 gets no weight, exactly as if it were not there, while the
+    mask's straight-through gradient still says how much the key would
+    matter. A mask that needs no gradient (inference) goes to the fused
+    kernel as a boolean key mask; without a mask it is plain scaled
+    dot-product attention.
+
+    Parameters
+    ----------
+    d_model : int
+    n_heads : int
+        Must divide ``d_model``.
+    dropout : float, default=0.0
+        On the attention weights, in training.
+    project_queries : bool, default=True
+        False takes the queries as already projected: learned queries of a
+        decoder, whose projection would be a constant spent per sample.
+    project_output : bool, default=True
+        False leaves the output projection to the layer that follows.
+    """
+
+    def __init__(self, d_model, n_heads, dropout=0.0, project_queries=True,
+                 project_output=True):
+        super().__init__()
+        if d_model % n_heads:
+            raise ValueError(f"n_heads={n_heads} must divide d_model="
+                             f"{d_model}.")
+        self.n_heads = n_heads
+        self.d_model = d_model
+        self.dropout = dropout
+        self.query = nn.Linear(d_model, d_model) if project_queries else None
+        self.key_value = nn.Linear(d_model, 2 * d_model)
+        self.output = nn.Linear(d_model, d_model) if project_output else None
+
+    def _heads(self, x):
+        return x.unflatten(-1, (self.n_heads, -1)).transpose(-3, -2)
+
+    def forward(self, queries, tokens, token_mask=None):
+        """``queries`` (batch or 1, n_queries, d_model), ``tokens`` (batch,
+        n_tokens, d_model), ``token_mask`` (batch, n_tokens) or None."""
+        if self.query is not None:
+            queries = self.query(queries)
+        q = self._heads(queries).expand(tokens.shape[0], -1, -1, -1)
+        k, v = self._heads(self.key_value(tokens)).chunk(2, dim=-1)
+        dropout = self.dropout if self.training else 0.0
+        if token_mask is None or not token_mask.requires_grad:
+            # fused kernel; a constant 0/1 mask becomes a boolean key mask
+            keys = None if token_mask is None else \
+                token_mask[:, None, None, :] > 0
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=keys,
+                                                 dropout_p=dropout)
+        else:  # multiplicative: the mask's (straight-through) gradient flows
+            weights = torch.softmax(
+                q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5, dim=-1)
+            weights = weights * token_mask[:, None, None, :]
+            weights = weights / weights.sum(-1, keepdim=True).clamp_min(1e-12)
+            out = F.dropout(weights, dropout, self.training) @ v
+        out = out.transpose(-3, -2).flatten(-2)
+        return out if self.output is None else self.output(out)
+
+    def flops(self, n_queries, n_tokens):
+        """FLOPs per sample: projections and both attention products."""
+        flops = linear_flops(self.key_value, n_tokens)
+        flops += 4 * n_queries * n_tokens * self.d_model
+        if self.query is not None:
+            flops += linear_flops(self.query, n_queries)
+        if self.output is not None:
+            flops += linear_flops(self.output, n_queries)
+        return flops
+
+
+class EncoderLayer(nn.Module):
+    """Pre-norm transformer layer over the kept tokens, maskable per sample.
+
+    Parameters
+    ----------
+    d_model, n_heads : int
+    dropout : float, default=0.0
+    """
+
+    def __init__(self, d_model, n_heads, dropout=0.0):
+        super().__init__()
+        self.attention_norm = nn.LayerNorm(d_model)
+        self.attention = Attention(d_model, n_heads, dropout)
+        self.feed_forward_norm = nn.LayerNorm(d_model)
+        self.feed_forward = MLP(d_model, 2 * d_model, d_model, 2, dropout)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, tokens, token_mask=None):
+        h = self.attention_norm(tokens)
+        tokens = tokens + self.dropout(self.attention(h, h, token_mask))
+        return tokens + self.dropout(self.feed_forward(
+            self.feed_forward_norm(tokens)))
+
+    def flops(self, n_tokens):
+        """FLOPs per sample for ``n_tokens`` tokens."""
+        return self.attention.flops(n_tokens, n_tokens) + linear_flops(
+            self.feed_forward, n_tokens)

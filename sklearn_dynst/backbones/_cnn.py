@@ -62,10 +62,23 @@ class CNNBackbone(nn.Module):
         self.decoder = AllSensorDecoder(n_sensors, n_outputs, hidden_size,
                                         out_features, 2, dropout, adjacency)
 
-    def forward(self, x, sensor_index):
+    def forward(self, x, sensor_index, token_mask=None):
         batch, n_kept, n_features = x.shape
         p = self.patch_size
         # token features are ordered (step, [values, flags], channel, row, col)
         images = x.reshape(batch * n_kept, n_features // (p * p), p, p)
         conv = self.conv(images).reshape(batch, n_kept, -1)
-        return self.decoder(conv + self.tokens(x, sensor_index), sensor_index)
+        return self.decoder(conv + self.tokens(x, sensor_index), sensor_index,
+                            token_mask)
+
+    def flops(self, n_kept):
+        """Multiply-add FLOPs of one sample's forward on ``n_kept`` patches
+        (every filter runs on every cell of a kept patch, none on a dropped
+        one)."""
+        cells = self.patch_size ** 2
+        convolutions = sum(
+            2 * cells * m.out_channels * m.in_channels * m.kernel_size[0]
+            * m.kernel_size[1] // m.groups
+            for m in self.conv if isinstance(m, nn.Conv2d))
+        return (n_kept * convolutions + self.tokens.flops(n_kept)
+                + self.decoder.flops(n_kept))

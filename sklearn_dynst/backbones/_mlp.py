@@ -52,5 +52,10 @@ class MLPBackbone(nn.Module):
                                         out_features, n_layers, dropout,
                                         adjacency)
 
-    def forward(self, x, sensor_index):
-        return self.decoder(self.encoder(x, sensor_index), sensor_index)
+    def forward(self, x, sensor_index, token_mask=None):
+        return self.decoder(self.encoder(x, sensor_index), sensor_index,
+                            token_mask)
+
+    def flops(self, n_kept):
+        """Multiply-add FLOPs of one sample's forward on ``n_kept`` tokens."""
+        return self.encoder.flops(n_kept) + self.decoder.flops(n_kept)
