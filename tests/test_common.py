@@ -11,7 +11,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 import sklearn_dynst
-from sklearn_dynst import DynSTRegressor
+from sklearn_dynst import DynaPrunerRegressor, DynSTRegressor
 
 PACKAGE = Path(sklearn_dynst.__file__).resolve().parent
 TESTS = Path(__file__).resolve().parent
@@ -27,13 +27,20 @@ def _small_dynst():
 # scikit-learn's estimator checks
 # --------------------------------------------------------------------------
 
-@parametrize_with_checks([_small_dynst()])
+def _small_dyna_pruner():
+    return DynaPrunerRegressor(max_epochs=3, batch_size=16,
+                               backbone_params={"d_model": 8, "n_heads": 2},
+                               random_state=0, validation_fraction=None)
+
+
+@parametrize_with_checks([_small_dynst(), _small_dyna_pruner()])
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-def test_sklearn_checks_can_be_generated():
-    checks = list(estimator_checks_generator(_small_dynst()))
+@pytest.mark.parametrize("make", [_small_dynst, _small_dyna_pruner])
+def test_sklearn_checks_can_be_generated(make):
+    checks = list(estimator_checks_generator(make()))
     assert len(checks) > 40
 
 

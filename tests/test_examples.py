@@ -56,3 +56,13 @@ def test_auto_sparsity_plot(tmp_path, capsys):
                for u in row.get("sparsity_updates", [])]
     assert updates and updates[0]["decision"] == "shrink"
     assert "sparsity chosen" in capsys.readouterr().out
+
+
+def test_dyna_pruner_plot(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    script = runpy.run_path(str(EXAMPLES / "plot_dyna_pruner.py"))
+    output = tmp_path / "dyna.png"
+    model, busy, share = script["main"](0.5, str(output), quick=True)
+    assert output.stat().st_size > 10_000
+    assert len(busy) == len(share) and 0 < share.mean() < 1
+    assert "FLOPs per window" in capsys.readouterr().out

@@ -258,3 +258,21 @@ def test_masked_r2_score_masks_nan_per_column():
                         r2_score(y_true[5:, 1], y_pred[5:, 1])])
     assert masked_r2_score(y_nan, y_pred) == pytest.approx(expected)
     assert np.isnan(masked_r2_score(np.ones((3, 2)), np.zeros((3, 2))))
+
+
+def test_window_variability_ranks_busy_windows_and_skips_missing():
+    from sklearn_dynst.metrics import window_variability
+
+    rng = np.random.default_rng(0)
+    calm = rng.normal(0, 0.1, (5, 12, 4))
+    busy = rng.normal(0, 2.0, (5, 12, 4))
+    scores = window_variability(np.concatenate([calm, busy]))
+    assert scores[:5].max() < scores[5:].min()
+    # a missing reading leaves the rest of its series in
+    holed = busy.copy()
+    holed[0, 3, 1] = np.nan
+    assert np.isfinite(window_variability(holed)).all()
+    np.testing.assert_allclose(window_variability(busy[:, :, None, :])[1:],
+                               scores[6:])
+    with pytest.raises(ValueError, match="n_samples, n_steps"):
+        window_variability(np.zeros((3, 4)))

@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 
 from sklearn_dynst.plotting import (  # noqa: E402
     plot_forecast,
+    plot_kept_share,
     plot_history,
     plot_sensor_map,
     plot_sparsity_path,
@@ -32,6 +33,14 @@ def test_sensor_map_draws_kept_and_switched_off(coords):
     np.testing.assert_allclose(kept.get_array(), [0.0, 2.0])
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["kept (2)", "switched off (2)"]
+
+
+def test_sensor_map_legend_names_both_groups(coords):
+    ax = plot_sensor_map(coords, support=[True, False, True, False],
+                         legend=("computed", "skipped"))
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == ["computed (2)", "skipped (2)"]
+    import_pyplot().close("all")
 
 
 def test_sensor_map_accepts_dataframe(coords):
@@ -109,3 +118,20 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"sklearn-dynst\[plot\]"):
         import_pyplot()
+
+
+def test_kept_share_plot_draws_windows_bins_and_correlation():
+    rng = np.random.default_rng(0)
+    busy = rng.uniform(0, 1, 200)
+    kept = np.clip(0.3 + 0.4 * busy + rng.normal(0, 0.05, 200), 0, 1)
+    ax = plot_kept_share(busy, kept, n_bins=4, title="masks")
+    points, = ax.collections
+    assert len(points.get_offsets()) == 200
+    bins, = ax.lines
+    assert len(bins.get_xdata()) == 4
+    # binned means rise with the variability, and the legend says so
+    assert np.all(np.diff(bins.get_ydata()) > 0)
+    assert "Spearman 0.9" in ax.get_legend().get_texts()[0].get_text()
+    with pytest.raises(ValueError, match="same length"):
+        plot_kept_share(busy, kept[:10])
+    import_pyplot().close("all")

@@ -1,9 +1,10 @@
-"""Reusable plots: sensor maps, forecasts, training histories (needs the
-``plot`` extra)."""
+"""Reusable plots: sensor maps, forecasts, training histories, what
+input-adaptive masks keep (needs the ``plot`` extra)."""
 
 from ._forecast import plot_forecast
 from ._history import plot_history, plot_sparsity_path
 from ._maps import plot_sensor_map
+from ._masks import plot_kept_share
 
 __all__ = ["plot_sensor_map", "plot_forecast", "plot_history",
-           "plot_sparsity_path"]
+           "plot_sparsity_path", "plot_kept_share"]

@@ -8,7 +8,8 @@ __all__ = ["plot_sensor_map"]
 
 
 def plot_sensor_map(coordinates, values=None, *, support=None, ax=None,
-                    cmap="viridis", label=None, title=None):
+                    cmap="viridis", label=None, title=None,
+                    legend=("kept", "switched off")):
     """Draw sensors at their coordinates, coloured by a value, kept or not.
 
     Parameters
@@ -26,6 +27,9 @@ def plot_sensor_map(coordinates, values=None, *, support=None, ax=None,
     label : str, default=None
         Colour-bar label.
     title : str, default=None
+    legend : tuple of str, default=("kept", "switched off")
+        Legend names of the sensors in and out of ``support`` (e.g.
+        ``("computed", "skipped")`` for an input-adaptive mask).
 
     Returns
     -------
@@ -58,10 +62,10 @@ def plot_sensor_map(coordinates, values=None, *, support=None, ax=None,
     colour = "tab:blue" if values is None else np.asarray(values)[support]
     points = ax.scatter(lon[support], lat[support], c=colour, cmap=None if
                         values is None else cmap, s=28, edgecolors="k",
-                        linewidths=0.3, label=f"kept ({support.sum()})")
+                        linewidths=0.3, label=f"{legend[0]} ({support.sum()})")
     if (~support).any():
         ax.scatter(lon[~support], lat[~support], marker="x", c="0.6", s=18,
-                   label=f"switched off ({(~support).sum()})")
+                   label=f"{legend[1]} ({(~support).sum()})")
         ax.legend(loc="best", fontsize="small")
     if values is not None:
         ax.figure.colorbar(points, ax=ax, label=label)
