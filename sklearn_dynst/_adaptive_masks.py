@@ -315,10 +315,14 @@ class TokenPruner(nn.Module):
             self.last_mask_ = mask
             return backbone(tokens, sensor_index, token_mask=mask)
         self.last_mask_ = None
+        keep = self.keep_mask(tokens)
+        if len(tokens) == 1:  # one window: its kept tokens, nothing to group
+            positions = torch.nonzero(keep[0]).flatten()
+            return backbone(tokens[:, positions], sensor_index[positions])
         out = None
-        step = self.bucket_width(tokens.shape[1]) if len(tokens) > 1 else 1
-        for rows, kept, positions, valid in gather_by_count(
-                tokens, self.keep_mask(tokens), step):
+        step = self.bucket_width(tokens.shape[1])
+        for rows, kept, positions, valid in gather_by_count(tokens, keep,
+                                                            step):
             part = backbone(kept, sensor_index[positions], token_mask=None
                             if valid is None else valid.to(kept.dtype))
             if out is None:
