@@ -21,7 +21,7 @@ process, alternating the models, median of ``--repeats``: on the whole test
 set in batches of 64, and one window at a time (``--single`` windows). For
 the adaptive model, the Spearman correlation between each test window's
 kept share and how busy its input is (mean over regions of the standard
-deviation over the input steps), written per window to
+deviation over the input steps, ``window_variability``), written per window to
 ``dyna_busy_<dataset>.csv`` for ``examples/plot_dyna_pruner.py``.
 
 Fitted models are cached with ``joblib.Memory``: an interrupted run
@@ -36,7 +36,6 @@ Usage::
 import argparse
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import joblib
@@ -49,6 +48,7 @@ from _protocol import (VALIDATION_FRACTION, add_run_arguments, code_version,
                        evaluate, load, machine_line, split)
 from sklearn_dynst import (DynaPrunerRegressor, DynSTRegressor, patchify,
                            unpatchify)
+from sklearn_dynst.metrics import window_variability
 
 PATCH = 3
 METHODS = ("dense", "adaptive", "fixed", "dynst")
@@ -125,15 +125,6 @@ def predict_times(models, X_test, n_single, repeats):
             {k: float(np.median(v)) for k, v in single.items()})
 
 
-def busyness(X):
-    """Mean over regions of each region's standard deviation over steps
-    (padding cells, missing throughout, left out)."""
-    flat = X.reshape(X.shape[0], X.shape[1], X.shape[2], -1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmean(np.nanstd(flat, axis=1), axis=(1, 2))
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", nargs="+",
@@ -179,7 +170,7 @@ def main(argv=None):
                 if isinstance(model, DynaPrunerRegressor):
                     masks = model.predict_masks(X_test)
                     share = masks.reshape(len(masks), -1).mean(1)
-                    busy = busyness(X_test)
+                    busy = window_variability(X_test)
                     row["kept_share"] = float(share.mean())
                     row["kept_share_min"] = float(share.min())
                     row["kept_share_max"] = float(share.max())
