@@ -22,7 +22,7 @@ set in batches of 64, and one window at a time (``--single`` windows). For
 the adaptive model, the Spearman correlation between each test window's
 kept share and how busy its input is (mean over regions of the standard
 deviation over the input steps, ``window_variability``), written per window to
-``dyna_busy_<dataset>.csv`` for ``examples/plot_dyna_pruner.py``.
+``dyna_busy_<dataset>.csv`` (draw it with ``plotting.plot_kept_share``).
 
 Fitted models are cached with ``joblib.Memory``: an interrupted run
 resumes, and the timings are taken again on every run.
