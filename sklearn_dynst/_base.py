@@ -339,6 +339,18 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
             net.initialize_callbacks()
             return _release_training_state(net.partial_fit(X_dict, y_arr))
 
+    def _record_weight_sparsity(self):
+        """Set ``weight_sparsity_``, the share of the backbone's parameters
+        that weight sparsity switched off (removed when there is none)."""
+        module = self.net_.module_
+        masks = getattr(module, "weight_masks", None)
+        if not masks:
+            self.__dict__.pop("weight_sparsity_", None)
+            return
+        backbone = sum(p.numel() for p in module.backbone.parameters())
+        pruned = sum(int((~m).sum()) for m in masks.values())
+        self.weight_sparsity_ = pruned / backbone
+
     def _record_history(self, net):
         """Per-epoch history without the per-batch details."""
         n_kept = int(np.sum(self.support_))

@@ -214,13 +214,7 @@ sample_pruning, weight_sparsity, device, random_state, verbose
         module.token_pruner.last_mask_ = None  # holds a graph: not pickled
         module.token_pruner.calibrate(self._in_batches(
             X_tokens, module.token_scores))
-        masks = getattr(module, "weight_masks", None)
-        if masks:
-            backbone = sum(p.numel() for p in module.backbone.parameters())
-            self.weight_sparsity_ = sum(
-                int((~m).sum()) for m in masks.values()) / backbone
-        else:
-            self.__dict__.pop("weight_sparsity_", None)
+        self._record_weight_sparsity()
         self.dense_flops_ = int(module.backbone.flops(self.n_features_in_))
         self.history_ = self._record_history(self.net_)
         return self

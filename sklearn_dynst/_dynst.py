@@ -375,14 +375,7 @@ class DynSTRegressor(BaseSensorForecaster):
         else:
             self._fit_pruned(X_tokens, y_tokens)
         self.sparsity_ = switched_off_share(self.support_, self.sensor_costs)
-        masks = getattr(self.net_.module_, "weight_masks", None)
-        if masks:
-            backbone = sum(p.numel() for p in
-                           self.net_.module_.backbone.parameters())
-            pruned = sum(int((~m).sum()) for m in masks.values())
-            self.weight_sparsity_ = pruned / backbone
-        else:
-            self.__dict__.pop("weight_sparsity_", None)
+        self._record_weight_sparsity()
         if self.input_layout_.is_grid:
             self.support_grid_ = self.support_.reshape(
                 self.input_layout_.patch_grid)

@@ -37,7 +37,9 @@ def plot_kept_share(variability, kept_share, *, n_bins=8, ax=None,
     >>> import numpy as np
     >>> from sklearn_dynst.plotting import plot_kept_share
     >>> busy = np.linspace(0, 1, 50)
-    >>> ax = plot_kept_share(busy, 0.3 + 0.4 * busy)  # doctest: +SKIP
+    >>> ax = plot_kept_share(busy, 0.3 + 0.4 * busy)
+    >>> ax.get_legend().get_texts()[0].get_text()
+    'windows (Spearman 1.00)'
     """
     variability = np.asarray(variability, dtype=float)
     kept_share = np.asarray(kept_share, dtype=float)
