@@ -27,7 +27,7 @@ from torch import nn
 from .backbones._blocks import linear_flops
 
 __all__ = ["MaskGenerator", "straight_through_mask", "budget_loss",
-           "gather_by_count", "hard_mask", "TokenPruner"]
+           "gather_by_count", "bucketed_counts", "hard_mask", "TokenPruner"]
 
 
 class MaskGenerator(nn.Module):
@@ -206,21 +206,36 @@ def gather_by_count(tokens, mask, step=1):
     [([0, 1, 2], [[True, True], [True, False], [True, True]])]
     """
     counts = mask.sum(1)
-    sizes = torch.minimum(-(-counts // step) * step,
-                          torch.full_like(counts, mask.shape[1]))
+    on_host = counts.cpu().numpy()  # one device sync for the whole batch
+    sizes = bucketed_counts(on_host, step, mask.shape[1])
+    # stable sort puts the kept positions first, in their order
+    order = torch.sort((~mask).to(torch.int8), dim=1, stable=True).indices
     groups = []
-    for size in torch.unique(sizes).tolist():
-        rows = torch.nonzero(sizes == size).flatten()
-        # stable sort puts the kept positions first, in their order
-        order = torch.sort((~mask[rows]).to(torch.int8), dim=1,
-                           stable=True).indices[:, :size]
-        kept = torch.gather(
-            tokens[rows], 1, order.unsqueeze(-1).expand(-1, -1,
-                                                         tokens.shape[-1]))
-        valid = torch.arange(size, device=mask.device) < counts[rows, None]
-        groups.append((rows, kept, order, None if bool(valid.all())
-                       else valid))
+    for size in np.unique(sizes).tolist():
+        members = np.flatnonzero(sizes == size)
+        rows = torch.as_tensor(members, device=mask.device)
+        positions = order[rows, :size]
+        kept = tokens[rows[:, None], positions]
+        valid = None
+        if (on_host[members] < size).any():
+            valid = torch.arange(size, device=mask.device) < counts[rows, None]
+        groups.append((rows, kept, positions, valid))
     return groups
+
+
+def bucketed_counts(counts, step, n_tokens):
+    """Kept counts rounded up to a multiple of ``step``, at most
+    ``n_tokens``: the sizes at which :func:`gather_by_count` computes
+    (works on ndarrays and tensors).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dynst._adaptive_masks import bucketed_counts
+    >>> bucketed_counts(np.array([1, 4, 5, 9]), 4, 10).tolist()
+    [4, 4, 8, 10]
+    """
+    return (-(-counts // step) * step).clip(max=n_tokens)
 
 
 class TokenPruner(nn.Module):
@@ -304,9 +319,11 @@ class TokenPruner(nn.Module):
         return hard_mask(scores, self.n_keep(scores.shape[1]),
                          self.threshold)
 
-    def forward(self, backbone, tokens, sensor_index):
+    def forward(self, backbone, tokens, sensor_index, keep=None):
         """Run ``backbone`` on the kept ``tokens`` (batch, n_tokens,
-        in_features) of the sensors ``sensor_index`` (n_tokens,)."""
+        in_features) of the sensors ``sensor_index`` (n_tokens,); at
+        inference ``keep``, when given, is :meth:`keep_mask` of ``tokens``
+        computed beforehand."""
         if self.training:
             scores = self.generator(tokens)
             mask = straight_through_mask(
@@ -315,7 +332,8 @@ class TokenPruner(nn.Module):
             self.last_mask_ = mask
             return backbone(tokens, sensor_index, token_mask=mask)
         self.last_mask_ = None
-        keep = self.keep_mask(tokens)
+        if keep is None:
+            keep = self.keep_mask(tokens)
         if len(tokens) == 1:  # one window: its kept tokens, nothing to
             # group (the grouping ops cost 18% of a window's backbone call
             # on ERA5 patches)

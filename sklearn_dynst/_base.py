@@ -200,11 +200,16 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         callback.time_axis = 2  # the network reads (sensor, step, value)
         return callback
 
+    def _warm_up_epochs(self):
+        """Dense epochs before the first pruning decision (4: DynST's
+        default schedule; DynST derives it from its parameters)."""
+        return 4
+
     def _phase_epochs(self):
-        """Epochs of the pruning phase: a warm-up of ``2 *
-        epochs_per_round`` and ``n_rounds`` rounds (DynST's schedule)."""
-        per_round = getattr(self, "epochs_per_round", 2)
-        return (2 + getattr(self, "n_rounds", 10)) * per_round
+        """Epochs of the pruning phase, warm-up included, before the
+        fine-tuning (24: DynST's default schedule of 10 rounds of 2
+        epochs; DynST derives it from its parameters)."""
+        return 24
 
     def _pals_params(self):
         """The PALS controller's parameters (none in the base class)."""
@@ -215,9 +220,9 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         keeping the masks (fine-tuning)."""
         if self.weight_sparsity is None:
             return []
-        warm_up = 2 * getattr(self, "epochs_per_round", 2)
         return [("weight_pruning", WeightPruning(
-            self.weight_sparsity, update=update, warm_up=warm_up,
+            self.weight_sparsity, update=update,
+            warm_up=self._warm_up_epochs(),
             **self._pals_params()))]
 
     def _early_stopping(self):
@@ -364,12 +369,14 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         return history
 
     # --------------------------------------------------------------- predict
-    def _in_batches(self, tokens, function, desc=None):
+    def _in_batches(self, tokens, function, desc=None, **aligned):
         """Apply ``function`` (of a batch of ``x``, on the net's device, in
         eval mode, without gradients) to ``tokens`` in batches of
-        ``batch_size``; concatenate the results as numpy."""
+        ``batch_size``; concatenate the results as numpy. Arrays in
+        ``aligned`` (one row per sample) are batched alongside and passed
+        to ``function`` by keyword."""
         net = self.net_
-        dataset = net.get_dataset({"x": _as_float32(tokens)})
+        dataset = net.get_dataset({"x": _as_float32(tokens), **aligned})
         iterator = net.get_iterator(dataset, training=False)
         if self.verbose >= 2 and desc:
             from tqdm.auto import tqdm
@@ -379,8 +386,8 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         net._set_training(False)
         with torch.no_grad():
             for batch, _ in iterator:
-                x = to_tensor(batch["x"], device=net.device)
-                outputs.append(function(x).cpu().numpy())
+                batch = to_tensor(batch, device=net.device)
+                outputs.append(function(**batch).cpu().numpy())
         return np.concatenate(outputs)
 
     def _forecast_tokens(self, tokens):

@@ -8,7 +8,7 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._adaptive_masks import TokenPruner
+from ._adaptive_masks import TokenPruner, bucketed_counts
 from ._base import BaseSensorForecaster
 from .backbones import BACKBONES
 from .callbacks import KeptShareLogger
@@ -227,9 +227,15 @@ sample_pruning, weight_sparsity, device, random_state, verbose
     def _forecast_tokens(self, tokens):
         if len(tokens) <= self.batch_size:  # one batch: no reordering pass
             return super()._forecast_tokens(tokens)
-        # order samples by kept count so that each batch gathers few groups
-        order = np.argsort(self._kept(tokens).sum(1), kind="stable")
-        forecast = super()._forecast_tokens(tokens[order])
+        # order samples by kept count so that each batch gathers few groups;
+        # the masks computed for the order are reused by the forward pass
+        keep = self._kept(tokens)
+        order = np.argsort(keep.sum(1), kind="stable")
+        module = self.net_.module_
+        forecast = self._in_batches(
+            tokens[order], lambda x, keep: module.inverse_transform(
+                module(x, token_keep=keep)),
+            desc="predict", keep=keep[order]).astype(np.float64)
         out = np.empty_like(forecast)
         out[order] = forecast
         return out
@@ -277,9 +283,9 @@ sample_pruning, weight_sparsity, device, random_state, verbose
         masks = self.predict_masks(X)
         n_kept = masks.reshape(len(masks), -1).sum(1)
         if batched:
-            width = module.token_pruner.bucket_width(self.n_features_in_)
-            n_kept = np.minimum(-(-n_kept // width) * width,
-                                self.n_features_in_)
+            n_kept = bucketed_counts(
+                n_kept, module.token_pruner.bucket_width(self.n_features_in_),
+                self.n_features_in_)
         generator = module.token_pruner.generator.flops(self.n_features_in_)
         costs = {k: module.backbone.flops(int(k)) for k in np.unique(n_kept)}
         return np.array([generator + costs[k] for k in n_kept],

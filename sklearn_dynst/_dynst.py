@@ -287,6 +287,12 @@ class DynSTRegressor(BaseSensorForecaster):
         "decision_share": [Interval(Real, 0, 1, closed="right")],
     }
 
+    def _warm_up_epochs(self):
+        return 2 * self.epochs_per_round
+
+    def _phase_epochs(self):
+        return self._warm_up_epochs() + self.n_rounds * self.epochs_per_round
+
     def _pals_params(self):
         return {"update_every": self.update_every,
                 "tolerance": self.tolerance, "growth": self.growth,
@@ -429,8 +435,7 @@ class DynSTRegressor(BaseSensorForecaster):
     def _fit_pruned(self, X_tokens, y_tokens):
         """DynST: learn sensor scores, prune in rounds, fine-tune the rest."""
         required, costs = self._constraints()
-        warm_up = 2 * self.epochs_per_round
-        n_epochs = warm_up + self.n_rounds * self.epochs_per_round
+        warm_up, n_epochs = self._warm_up_epochs(), self._phase_epochs()
         prune_epochs = [warm_up + (r + 1) * self.epochs_per_round
                         for r in range(self.n_rounds)]
         swap_fraction, start = self.swap_fraction, "dense"
@@ -442,12 +447,7 @@ class DynSTRegressor(BaseSensorForecaster):
                                 1 - (1 - self.sparsity) ** (1 / self.n_rounds))
         if self.sparsity == "auto":
             pruner = AdaptiveSensorPruning(
-                update_every=self.update_every, tolerance=self.tolerance,
-                growth=self.growth, initial_rate=self.initial_rate,
-                final_rate=self.final_rate, max_sparsity=self.max_sparsity,
-                min_sparsity=self.min_sparsity,
-                decision_share=self.decision_share, warm_up=warm_up,
-                required=required,
+                **self._pals_params(), warm_up=warm_up, required=required,
                 costs=costs, importance=self._importance(),
                 swap_fraction=self.swap_fraction)
         else:

@@ -158,7 +158,7 @@ class ForecastNetwork(nn.Module):
                               device=tokens.device)
         return self.token_pruner.keep_mask(tokens)
 
-    def forward(self, x, sensor_weights=None):
+    def forward(self, x, sensor_weights=None, token_keep=None):
         """Forecast from ``x`` of shape (batch, n_sensors or n_kept, n_steps, n_values).
 
         ``sensor_weights`` (n_sensors,), when given, is each sensor's
@@ -167,6 +167,10 @@ class ForecastNetwork(nn.Module):
         its presence, so presence 1 for the active sensors and 0 for the
         others reproduces the pruned model's residual exactly (see
         :func:`~sklearn_dynst._masks.mask_gradients`).
+
+        ``token_keep`` (batch, n_kept), at inference with a token pruner:
+        the masks :meth:`token_masks` gave for ``x``, so they are not
+        computed again.
         """
         x, observed, tokens, index = self._tokens(x, sensor_weights)
         presence = None
@@ -182,7 +186,7 @@ class ForecastNetwork(nn.Module):
         if self.token_pruner is None:
             out = self.backbone(tokens, index)
         else:
-            out = self.token_pruner(self.backbone, tokens, index)
+            out = self.token_pruner(self.backbone, tokens, index, token_keep)
         out = out.reshape(x.shape[0], out.shape[1], self.horizon, -1)
         if self.residual:
             last, found = last_observed(x, observed)

@@ -140,22 +140,18 @@ class _SensorPruningBase(Callback):
     def _reset_absence(self, n_sensors):
         self.absence_sums_ = np.zeros((4, n_sensors))
 
-    def on_batch_end(self, net, batch=None, training=False, y_pred=None,
-                     **kwargs):
+    def on_batch_end(self, net, training=False, sample_errors=None,
+                     sample_observed=None, **kwargs):
         module = net.module_
         presence = getattr(module, "last_presence_", None)
         if self.importance not in ("absence", "auto") or not training \
                 or presence is None:
             return
-        _, yi = unpack_data(batch)
-        y_true = module.scale_target(to_tensor(yi, device=net.device))
         index = module.sensor_index
-        # each active sensor's own forecast error, with and without it
-        pred, true = y_pred.detach()[:, index], y_true[:, index]
-        total, count = net.criterion_.sample_losses(
-            pred.flatten(0, 1), true.flatten(0, 1))
-        total = total.view(pred.shape[:2])
-        count = count.view(pred.shape[:2])
+        # each active sensor's own forecast error, with and without it, from
+        # the pointwise errors the training step computed
+        total = sample_errors[:, index].flatten(2).sum(2)
+        count = sample_observed[:, index].flatten(2).sum(2).to(total.dtype)
         absent = 1.0 - presence
         sums = torch.stack([(total * absent).sum(0), (count * absent).sum(0),
                             (total * presence).sum(0),
@@ -178,13 +174,21 @@ class _SensorPruningBase(Callback):
             return "absence" if self._sparsity() <= 0.8 else "removal"
         return self.importance
 
-    def _importance(self, net, dataset):
-        """Each sensor's importance now, by ``self.importance``."""
+    def _importance(self, net, dataset, presence_gradients=None):
+        """Each sensor's importance now, by ``self.importance``.
+
+        ``presence_gradients``, the result of :meth:`_presence_gradients`
+        when the caller computed it already, spares a second pass. Every
+        measure starts a new accumulation of the absence cost.
+        """
         importance = self._resolved_importance()
         if importance == "absence":
             return self._absence_cost()
+        self._reset_absence(len(self.active_))
         if importance == "removal":
-            return self._presence_gradients(net, dataset)[1]
+            if presence_gradients is None:
+                presence_gradients = self._presence_gradients(net, dataset)
+            return presence_gradients[1]
         return net.module_.gate.scores.detach().abs().cpu().numpy()
 
     def _apply(self, net):
@@ -325,7 +329,7 @@ class IterativeSensorPruning(_SensorPruningBase):
             self.round_ += 1
             event = f"prune round {self.round_}"
         net.history.record("n_active_sensors", int(self.active_.sum()))
-        net.history.record("sparsity", 1.0 - self.active_.mean())
+        net.history.record("sparsity", switched_off_share(self.active_))
         net.history.record("round", self.round_)
         net.history.record("event_pruning", event)
 
@@ -500,19 +504,15 @@ class AdaptiveSensorPruning(_SensorPruningBase):
             decision, rate, n_active, int((~self.active_).sum()),
             growth=self.growth, max_swap=max_swap,
             max_sparsity=self.max_sparsity)
-        gradients = None
-        importance = self._resolved_importance()
-        if importance == "removal" or n_grow > 0:  # one pass for both
-            gradients, fisher = self._presence_gradients(net, self._train)
-        if importance == "removal":
-            value = fisher
-            self._reset_absence(len(self.active_))
-        else:
-            value = self._importance(net, self._train)
+        presence = None
+        if self._resolved_importance() == "removal" or n_grow > 0:
+            # one pass for the Fisher values and the regrowth gradients
+            presence = self._presence_gradients(net, self._train)
+        value = self._importance(net, self._train, presence)
         before = self.active_.copy()
         self.scores_[self.active_] = value[self.active_]
         if n_grow > 0:
-            value = np.where(self.active_, value, -gradients)
+            value = np.where(self.active_, value, -presence[0])
         self.active_ = swap_sensors(self.active_, value, n_prune,
                                     required=self.required, signed=True,
                                     n_grow=n_grow)

@@ -3,6 +3,7 @@
 import numpy as np
 from scipy.stats import spearmanr
 
+from .._sample_pruning import make_strata
 from ._base import get_axes
 
 __all__ = ["plot_kept_share"]
@@ -52,13 +53,12 @@ def plot_kept_share(variability, kept_share, *, n_bins=8, ax=None,
     v, k = variability[finite], kept_share[finite]
     rho = spearmanr(v, k)[0] if np.ptp(k) > 0 and np.ptp(v) > 0 else np.nan
     ax.scatter(v, k, s=8, alpha=0.35, label=f"windows (Spearman {rho:.2f})")
-    edges = np.unique(np.quantile(v, np.linspace(0, 1, n_bins + 1)))
-    if len(edges) > 1:
-        bins = np.clip(np.searchsorted(edges, v, side="right") - 1, 0,
-                       len(edges) - 2)
-        centres = [v[bins == b].mean() for b in range(len(edges) - 1)]
-        means = [k[bins == b].mean() for b in range(len(edges) - 1)]
-        ax.plot(centres, means, "o-", color="C3", label="mean per bin")
+    bins = make_strata(v, n_bins)
+    if len(v):
+        labels = range(bins.max() + 1)
+        ax.plot([v[bins == b].mean() for b in labels],
+                [k[bins == b].mean() for b in labels], "o-", color="C3",
+                label="mean per bin")
     ax.set_xlabel("input variability")
     ax.set_ylabel("share of regions kept")
     ax.set_ylim(0, 1.02)
