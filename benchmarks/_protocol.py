@@ -19,7 +19,8 @@ import numpy as np
 import torch
 
 import sklearn_dynst
-from sklearn_dynst import datasets, make_windows, temporal_train_test_split
+from sklearn_dynst import (datasets, make_windows, patchify,
+                           temporal_train_test_split, unpatchify)
 from sklearn_dynst.metrics import masked_mae, masked_rmse
 
 N_STEPS_IN = HORIZON = 12
@@ -57,6 +58,32 @@ def load(name, data_home):
     if name == "sz_taxi":
         y = np.where(y == 0, np.nan, y)
     return X, y, y_raw, bunch.adjacency
+
+
+ERA5_GRID = (33, 49)
+
+
+def era5_patches(patch_size=3):
+    """ERA5 windows as grid patches, one region per patch, and the inverse.
+
+    Returns ``(to_patches, to_cells)``: the first maps the protocol's
+    ``(n, steps, 1617)`` windows onto ``(n, steps, n_patches, patch_size **
+    2)`` (the 33 x 49 grid padded with missing values up to a multiple of
+    ``patch_size``: left out of losses and metrics), the second maps a
+    forecast on patches back onto the 1617 cells.
+    """
+    grid = ERA5_GRID
+    patch_grid = tuple(-(-edge // patch_size) for edge in grid)
+
+    def to_patches(cells):
+        return patchify(cells.reshape(cells.shape[:2] + (1,) + grid),
+                        patch_size, pad=True)
+
+    def to_cells(patches):
+        out = unpatchify(patches, patch_grid, patch_size, grid_shape=grid)
+        return out.reshape(len(patches), patches.shape[1], -1)
+
+    return to_patches, to_cells
 
 
 def split(*arrays):

@@ -3,13 +3,16 @@
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
 from sklearn_dynst.plotting import (  # noqa: E402
+    plot_accuracy_vs_sparsity,
     plot_forecast,
+    plot_grid_map,
     plot_kept_share,
     plot_history,
     plot_sensor_map,
@@ -134,4 +137,68 @@ def test_kept_share_plot_draws_windows_bins_and_correlation():
     assert "Spearman 0.9" in ax.get_legend().get_texts()[0].get_text()
     with pytest.raises(ValueError, match="same length"):
         plot_kept_share(busy, kept[:10])
+    import_pyplot().close("all")
+
+
+def test_grid_map_masks_switched_off_cells_and_uses_coordinates():
+    field = np.arange(20.0).reshape(4, 5)
+    support = np.ones((4, 5), bool)
+    support[0, :2] = False
+    ax = plot_grid_map(field.ravel(), support=support.ravel(),
+                       grid_shape=(4, 5), latitude=[58, 57, 56, 55],
+                       longitude=[0, 1, 2, 3, 4], label="K")
+    image = ax.images[0].get_array()
+    # first row north: drawn at the top, so the image keeps its row order
+    np.testing.assert_array_equal(image.mask, ~support)
+    np.testing.assert_array_equal(image.data, field)
+    assert ax.images[0].get_extent() == [-0.5, 4.5, 54.5, 58.5]
+    assert "kept 18 of 20" in ax.texts[0].get_text()
+    # a grid whose first row is the south is flipped to keep north up
+    ax = plot_grid_map(field, support=support, latitude=[55, 56, 57, 58],
+                       longitude=[0, 1, 2, 3, 4])
+    np.testing.assert_array_equal(ax.images[0].get_array().mask,
+                                  ~support[::-1])
+    import_pyplot().close("all")
+
+
+def test_grid_map_expands_a_patch_support_and_checks_shapes():
+    field = np.zeros((5, 7))
+    patches = np.array([[True, False, True], [False, True, True]])
+    ax = plot_grid_map(field, support=patches, legend=("computed", "skipped"))
+    mask = ax.images[0].get_array().mask
+    assert mask.shape == (5, 7)
+    assert mask[:3, 3:6].all() and not mask[:3, :3].any()
+    assert mask[3:, :3].all() and not mask[3:, 6].any()
+    assert ax.texts[0].get_text() == "computed 4 of 6 (grey: skipped)"
+    ax = plot_grid_map(support=patches)  # the mask alone
+    assert ax.images[0].get_array().mask.sum() == 2
+    with pytest.raises(ValueError, match="neither the grid"):
+        plot_grid_map(field, support=np.ones((2, 2), bool))
+    with pytest.raises(ValueError, match="grid_shape"):
+        plot_grid_map(np.zeros(35))
+    with pytest.raises(ValueError, match="needs values, support or both"):
+        plot_grid_map()
+    with pytest.raises(ValueError, match="5 and 7 entries"):
+        plot_grid_map(field, latitude=[1, 2], longitude=range(7))
+    import_pyplot().close("all")
+
+
+def test_accuracy_vs_sparsity_averages_seeds_and_marks_auto():
+    results = pd.DataFrame({
+        "method": ["dense", "dense", "dynst", "dynst", "dynst", "auto"],
+        "sparsity": ["0.0", "0.0", "0.5", "0.5", "0.9", "auto"],
+        "MAE": [3.0, 3.2, 3.1, 3.3, 3.6, 3.15],
+        "kept": [1.0, 1.0, 0.5, 0.5, 0.1, 0.4]})
+    ax = plot_accuracy_vs_sparsity(results, title="t")
+    dense = [line for line in ax.get_lines() if line.get_label() == "dense"]
+    assert dense[0].get_ydata()[0] == pytest.approx(3.1)
+    curve = ax.containers[0].lines[0]
+    np.testing.assert_allclose(curve.get_xdata(), [0.5, 0.9])
+    np.testing.assert_allclose(curve.get_ydata(), [3.2, 3.6])
+    star = ax.collections[-1].get_offsets()
+    np.testing.assert_allclose(np.asarray(star), [[0.6, 3.15]])
+    with pytest.raises(ValueError, match="kept"):
+        plot_accuracy_vs_sparsity(results.drop(columns="kept"))
+    with pytest.raises(ValueError, match="RMSE"):
+        plot_accuracy_vs_sparsity(results, metric="RMSE")
     import_pyplot().close("all")

@@ -1,0 +1,65 @@
+"""The one-command benchmark (``benchmarks/run_benchmark.py``) runs, tables
+what it ran and resumes from its cache (tiny settings: a smoke test)."""
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture
+def run_benchmark(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import run_benchmark
+
+    yield run_benchmark
+    sys.modules.pop("run_benchmark", None)
+
+
+def test_plan_has_one_job_per_fit(run_benchmark):
+    args = pd.Series({"datasets": ["metr_la"], "seeds": [0, 1],
+                      "sparsities": [0.3, 0.7], "n_random": 5,
+                      "methods": ["dense", "auto", "dynst", "random",
+                                  "dyna-pruner"]})
+    jobs = run_benchmark.plan(args)
+    assert ("metr_la", "auto", "auto", 1) in jobs
+    assert sum(job[1] == "dense" for job in jobs) == 2
+    assert sum(job[1] == "dynst" for job in jobs) == 4       # 2 levels x 2
+    assert sum(job[1] == "random" for job in jobs) == 10     # 2 levels x 5
+    assert len(jobs) == len(set(jobs)) == 2 + 2 + 4 + 10 + 4
+    assert run_benchmark.reference("dyna-pruner") == "dense-transformer"
+    assert run_benchmark.reference("qr") == "dense"
+
+
+def test_quick_run_writes_tables_and_resumes_from_cache(
+        run_benchmark, tmp_path, capsys):
+    argv = ["--quick", "--datasets", "beijing_pm25", "--methods",
+            "persistence", "dense", "dynst", "random", "dense-transformer",
+            "dyna-pruner", "--sparsities", "0.5", "--n-random", "2",
+            "--max-epochs", "1", "--max-windows", "300", "--jobs", "1",
+            "--repeats", "1", "--out", str(tmp_path / "out"),
+            "--cache", str(tmp_path / "cache")]
+    summary = run_benchmark.main(argv)
+    out = capsys.readouterr().out
+    assert "7 fits, 0 already in the cache" in out
+    assert "[7/7]" in out
+    raw = pd.read_csv(tmp_path / "out" / "benchmark_raw.csv")
+    assert len(raw) == 7 and raw["MAE"].gt(0).all()
+    assert raw["predict_s"].gt(0).all()
+    rows = summary.loc["beijing_pm25"]
+    assert rows.loc[("dense", "0.0"), "fit ratio"] == 1.0
+    assert rows.loc[("dense-transformer", "0.0"), "predict speed-up"] == 1.0
+    assert rows.loc[("random", "0.5"), "runs"] == 2
+    assert rows.loc[("dynst", "0.5"), "kept"] == 0.5
+    dyna = rows.loc[("dyna-pruner", "0.5")]
+    assert 0 < dyna["flops"] < 1 and 0 < dyna["kept"] < 1
+    table = (tmp_path / "out" / "benchmark.md").read_text()
+    assert "## beijing_pm25: test MAE per method and sparsity" in table
+    assert "0 of 7 fits read from the cache" in table
+    # an interrupted (here: repeated) run reads its fits back
+    again = run_benchmark.main(argv)
+    assert "7 fits, 7 already in the cache" in capsys.readouterr().out
+    pd.testing.assert_series_equal(again["MAE"], summary["MAE"])
