@@ -28,8 +28,10 @@ transformer models, which read 187 patches of 3 x 3 cells (the forecast
 is scored on the cells).
 
 Written to ``--out``: ``benchmark_raw.csv`` (one row per fit),
-``benchmark.csv`` (mean per data set, method and sparsity) and
-``benchmark.md`` (the same as tables, with the command, machine and date).
+``benchmark.csv`` (mean per data set, method and sparsity),
+``benchmark_mae.csv`` (test MAE, a row per data set and method, a column
+per sparsity) and ``benchmark.md`` (the same as tables, with the command,
+machine and date).
 Columns: MAE, RMSE, MAE at horizons 3, 6 and 12, the share of sensors
 read (``kept``; ``auto``: the share it chose), FLOPs per window over the
 reference's, the fit time over the reference's (``fit ratio``, mean of the
@@ -326,6 +328,9 @@ def main(argv=None):
     raw.to_csv(out / "benchmark_raw.csv", index=False)
     summary = summarise(raw)
     summary.round(4).to_csv(out / "benchmark.csv")
+    pd.concat({dataset: mae_table(summary, dataset) for dataset in
+               args.datasets}, names=["dataset"]).round(3).to_csv(
+        out / "benchmark_mae.csv")
     command = "python benchmarks/run_benchmark.py " + " ".join(
         sys.argv[1:] if argv is None else argv)
     text = [f"Command: `{command.strip()}`", "",

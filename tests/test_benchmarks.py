@@ -56,6 +56,10 @@ def test_quick_run_writes_tables_and_resumes_from_cache(
     assert rows.loc[("dynst", "0.5"), "kept"] == 0.5
     dyna = rows.loc[("dyna-pruner", "0.5")]
     assert 0 < dyna["flops"] < 1 and 0 < dyna["kept"] < 1
+    mae = pd.read_csv(tmp_path / "out" / "benchmark_mae.csv",
+                      index_col=["dataset", "method"])
+    assert mae.loc[("beijing_pm25", "dynst"), "0.5"] == pytest.approx(
+        rows.loc[("dynst", "0.5"), "MAE"], abs=1e-3)
     table = (tmp_path / "out" / "benchmark.md").read_text()
     assert "## beijing_pm25: test MAE per method and sparsity" in table
     assert "0 of 7 fits read from the cache" in table
