@@ -1,6 +1,5 @@
 """Forecast error against the share of sensors switched off."""
 
-
 from ._base import get_axes
 
 __all__ = ["plot_accuracy_vs_sparsity"]
