@@ -42,9 +42,10 @@ def main(sparsity=0.5, output="dynst_training.png", quick=False):
                   "sensors kept")
     bottom.step(epochs, [row["n_active_sensors"] for row in history],
                 where="post", color="tab:green")
-    for epoch, event in zip(epochs, events):
-        if event and event.startswith("swap"):
-            bottom.axvline(epoch, color="tab:orange", lw=0.8, ls=":")
+    swaps = [epoch for epoch, event in zip(epochs, events)
+             if event and event.startswith("swap")]
+    for epoch in swaps:
+        bottom.axvline(epoch, color="tab:orange", lw=0.8, ls=":")
     n_pruning = max((e for e, row in zip(epochs, history)
                      if row.get("event_pruning")), default=0)
     for ax in (top, bottom):
@@ -52,8 +53,9 @@ def main(sparsity=0.5, output="dynst_training.png", quick=False):
     bottom.text(n_pruning + 1, model.n_features_in_ * 0.9,
                 "fine-tuning on the kept sensors", fontsize=9)
     bottom.set_ylabel("active sensors")
-    bottom.set_xlabel("epoch (grey: warm-up and pruning rounds; dotted: "
-                      "swaps)")
+    bottom.set_xlabel("epoch (grey: warm-up and pruning rounds" +
+                      ("; dotted: swaps)" if swaps else
+                       f"; swap_fraction={model.swap_fraction}: no swaps)"))
     fig.tight_layout()
     fig.savefig(output, dpi=110)
     plt.close(fig)
