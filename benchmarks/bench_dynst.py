@@ -212,6 +212,9 @@ def main():
         print(f"{len(done)} of {len(tasks)} fits are cached; tabulating "
               "those", flush=True)
         tasks = done
+        if not tasks:
+            raise SystemExit("nothing to tabulate: no fit of this run is in "
+                             f"the cache {args.cache} yet")
     print(f"{len(tasks)} fits ({args.jobs} at a time)", flush=True)
     rows = joblib.Parallel(n_jobs=args.jobs)(
         joblib.delayed(cached_fit)(d, m, s, seed, args.data_home, threads,
