@@ -45,9 +45,8 @@ import torch
 from scipy.stats import spearmanr
 
 from _protocol import (VALIDATION_FRACTION, add_run_arguments, code_version,
-                       evaluate, load, machine_line, split)
-from sklearn_dynst import (DynaPrunerRegressor, DynSTRegressor, patchify,
-                           unpatchify)
+                       era5_patches, evaluate, load, machine_line, split)
+from sklearn_dynst import DynaPrunerRegressor, DynSTRegressor
 from sklearn_dynst.metrics import window_variability
 
 PATCH = 3
@@ -60,19 +59,8 @@ def windows(dataset, data_home):
     X, y, _, _ = load(dataset, data_home)
     if dataset != "era5_uk_t2m":
         return X, y, lambda out: out
-    grid = (33, 49)
-
-    def to_patches(a):
-        return patchify(a.reshape(a.shape[:2] + (1,) + grid), PATCH,
-                        pad=True)
-
-    patch_grid = (-(-grid[0] // PATCH), -(-grid[1] // PATCH))
-
-    def back(out):
-        cells = unpatchify(out, patch_grid, PATCH, grid_shape=grid)
-        return cells.reshape(len(out), out.shape[1], -1)
-
-    return to_patches(X), to_patches(y), back
+    to_patches, to_cells = era5_patches(PATCH)
+    return to_patches(X), to_patches(y), to_cells
 
 
 def make_model(method, budget, seed, max_epochs):
