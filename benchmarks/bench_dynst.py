@@ -21,7 +21,7 @@ Usage::
 
     python benchmarks/bench_dynst.py [--datasets metr_la sz_taxi ...]
         [--sparsities 0.3 0.5 0.7 0.9] [--seeds 0 1 2] [--n-random 5]
-        [--ablation] [--jobs 2] [--threads N] [--max-epochs 100] [--data-home ../shared/data]
+        [--methods dense dynst qr ...] [--ablation] [--jobs 2] [--threads N] [--max-epochs 100] [--data-home ../shared/data]
         [--out benchmarks/results] [--cache benchmarks/.cache]
         [--cached-only]
 """
@@ -111,15 +111,18 @@ def fit_one(dataset, method, sparsity, seed, data_home, threads, model_dir,
 
 def jobs(args):
     for dataset in args.datasets:
-        yield dataset, "dense", 0.0, args.seeds
+        plan = [("dense", 0.0, args.seeds)]
         for sparsity in args.sparsities:
-            yield dataset, "dynst", sparsity, args.seeds
-            yield dataset, "random", sparsity, range(args.n_random)
-            yield dataset, "variance", sparsity, args.seeds
-            yield dataset, "qr", sparsity, args.seeds
+            plan += [("dynst", sparsity, args.seeds),
+                     ("random", sparsity, range(args.n_random)),
+                     ("variance", sparsity, args.seeds),
+                     ("qr", sparsity, args.seeds)]
             if args.ablation and dataset in args.ablation_datasets:
-                yield dataset, "one-shot", sparsity, args.seeds
-                yield dataset, "dst", sparsity, args.seeds
+                plan += [("one-shot", sparsity, args.seeds),
+                         ("dst", sparsity, args.seeds)]
+        for method, sparsity, seeds in plan:
+            if args.methods is None or method in args.methods:
+                yield dataset, method, sparsity, seeds
 
 
 def predict_time_ratios(dataset, sparsities, model_dir, data_home, threads,
@@ -181,6 +184,10 @@ def main():
                         default=[0.3, 0.5, 0.7, 0.9])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--n-random", type=int, default=5)
+    parser.add_argument("--methods", nargs="+", default=None,
+                        choices=["dense", "dynst", *SELECTORS, "one-shot",
+                                 "dst"],
+                        help="run only these (default: all of the plan)")
     parser.add_argument("--ablation", action="store_true")
     parser.add_argument("--ablation-datasets", nargs="+",
                         default=["metr_la", "beijing_pm25"])

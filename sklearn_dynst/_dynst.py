@@ -152,9 +152,24 @@ class DynSTRegressor(BaseSensorForecaster):
     patch_size : int, default=None
         Patch edge for grid data ``(n_samples, n_steps, n_channels, height,
         width)``; each patch is one sensor region.
-    residual : bool or "auto", default="auto"
-        Forecast the change from the last observed value. "auto" does so
-        when ``y`` holds the same sensors and values per step as ``X``.
+    residual : {"auto", "interpolate", "last"} or bool, default="auto"
+        Forecast the change from the last observed value, which needs ``y``
+        to hold the same sensors and values per step as ``X``. A
+        switched-off sensor's last value is never read; "interpolate" (or
+        True) starts its forecast from the expected value of that reading
+        given the kept sensors' last readings (a Gaussian conditional mean
+        whose covariance is estimated on the training windows, see
+        :func:`~sklearn_dynst._network.interpolation_maps`), "last" from
+        nothing (the backbone forecasts its level). "auto" is "interpolate"
+        when ``y`` allows a residual, else False. How much each sensor's
+        forecast at each step leans on its estimate is learned. While
+        pruning, a sensor hidden by ``sensor_dropout`` starts from its
+        estimate given the sensors present in its sample, as it would if
+        switched off. Measured at sparsity 0.5 (seed 0, test MAE,
+        "last" -> "interpolate"): ERA5 1.059 -> 0.924 K (dense 0.913),
+        METR-LA 3.983 -> 3.934 mph (dense 3.900); see the user guide for
+        every sparsity. Costs a ``(n_sensors, n_sensors)`` covariance (per
+        value) in the fitted model.
     loss : {"mae", "mse", "huber"}, default="mae"
         Training loss over the observed future values, in per-sensor
         standardised units. "mse" is the DynST paper's Eq. 8; the default

@@ -7,7 +7,7 @@ from torch import nn
 
 from ._weight_masks import pack_masked, unpack_masked
 
-__all__ = ["ForecastNetwork"]
+__all__ = ["ForecastNetwork", "last_value_covariance", "interpolation_maps"]
 
 
 def last_observed(x, observed):
@@ -32,6 +32,114 @@ def last_observed(x, observed):
     return torch.where(found, value, 0.0), found
 
 
+def last_value_covariance(x, scaler, batch_size=4096):
+    """Second moments of the standardised last observed values of windows.
+
+    The statistics from which a switched-off sensor's last value is
+    interpolated from the kept sensors' (see :func:`interpolation_maps`).
+
+    Parameters
+    ----------
+    x : Tensor of shape (n_windows, n_sensors, n_steps, n_values)
+        Training windows in token layout, NaN where missing.
+    scaler : Standardizer
+        Statistics ``(n_sensors, n_values)`` that standardise the values (the
+        targets' statistics: the residual base is in target units).
+    batch_size : int, default=4096
+        Windows processed at a time.
+
+    Returns
+    -------
+    covariance : Tensor of shape (n_sensors * n_values, n_sensors * n_values)
+        Mean over windows of ``z z^T``, ``z`` the standardised last values
+        (sensor-major, then value), 0 (the mean) where a sensor has none.
+    """
+    n_features = x.shape[1] * x.shape[3]
+    covariance = torch.zeros(n_features, n_features, dtype=torch.float64)
+    for start in range(0, len(x), batch_size):
+        chunk = x[start:start + batch_size]
+        last, found = last_observed(chunk, torch.isfinite(chunk))
+        z = torch.where(found, scaler.transform(last.unsqueeze(2)).squeeze(2),
+                        0.0).flatten(1).double()
+        covariance += z.T @ z
+    return (covariance / max(len(x), 1)).float()
+
+
+def _feature_index(sensors, n_values):
+    """Feature positions (sensor-major) of ``sensors``' values."""
+    offsets = torch.arange(n_values, device=sensors.device)
+    return (sensors[:, None] * n_values + offsets).flatten()
+
+
+def interpolation_maps(covariance, kept, n_values=1, ridge=1e-2):
+    """Linear maps that estimate sensors' values from the kept sensors'.
+
+    For a zero-mean Gaussian with covariance ``C`` and precision ``P = (C[S,
+    S] + ridge * mean(diag C) * I)^-1`` on the kept sensors ``S`` (the ridge
+    keeps the solve stable when sensors are nearly collinear, as
+    neighbouring grid cells are):
+
+    * the expected values of the other sensors ``U`` given the kept ones
+      are ``C[U, S] P z_S`` (simple kriging);
+    * the expected values of a kept sensor ``k`` given the *other* kept
+      ones are ``z_k - P[k, k]^-1 (P z_S)_k`` (the leave-one-out identity of
+      the precision matrix; ``P[k, k]`` is the block of ``k``'s values).
+
+    Parameters
+    ----------
+    covariance : Tensor of shape (n_sensors * n_values, n_sensors * n_values)
+        As :func:`last_value_covariance` returns.
+    kept : Tensor of int of shape (n_kept,)
+        Sorted indices of the kept sensors.
+    n_values : int, default=1
+        Values per sensor.
+    ridge : float, default=1e-2
+        Regularisation, relative to the mean variance.
+
+    Returns
+    -------
+    others : Tensor of int of shape (n_sensors - n_kept,)
+        The sensors not kept, sorted.
+    fill : Tensor of shape (n_others * n_values, n_kept * n_values)
+        ``z_others = fill @ z_kept`` (sensor-major features).
+    leave_one_out : Tensor of shape (n_kept * n_values, n_kept * n_values)
+        Row block ``k`` estimates kept sensor ``k`` from the others (its
+        own block is zero).
+
+    Examples
+    --------
+    Two perfectly correlated sensors: each stands in for the other, shrunk a
+    little by the ridge.
+
+    >>> import torch
+    >>> from sklearn_dynst._network import interpolation_maps
+    >>> others, fill, loo = interpolation_maps(torch.ones(2, 2),
+    ...                                        torch.tensor([0]))
+    >>> others.tolist(), round(float(fill), 3), float(loo)
+    ([1], 0.99, 0.0)
+    """
+    n_sensors = covariance.shape[0] // n_values
+    n_kept = len(kept)
+    mask = torch.ones(n_sensors, dtype=torch.bool, device=covariance.device)
+    mask[kept] = False
+    others = torch.nonzero(mask).flatten()
+    S = _feature_index(kept.to(covariance.device), n_values)
+    U = _feature_index(others, n_values)
+    cov = covariance.double()
+    system = cov[S][:, S]
+    scale = float(cov.diagonal().mean().clamp_min(1e-12))
+    eye = torch.eye(len(S), dtype=cov.dtype, device=cov.device)
+    precision = torch.linalg.inv(system + ridge * scale * eye)
+    precision = (precision + precision.T) / 2
+    fill = cov[U][:, S] @ precision
+    rows = precision.view(n_kept, n_values, n_kept * n_values)
+    blocks = torch.diagonal(precision.view(n_kept, n_values, n_kept,
+                                           n_values), dim1=0, dim2=2)
+    blocks = blocks.permute(2, 0, 1)  # (n_kept, v, v): block P[k, k]
+    loo = eye - torch.linalg.solve(blocks, rows).reshape(len(S), len(S))
+    return others, fill.to(covariance.dtype), loo.to(covariance.dtype)
+
+
 class ForecastNetwork(nn.Module):
     """Map raw sensor windows to standardised forecasts of every sensor.
 
@@ -44,7 +152,13 @@ class ForecastNetwork(nn.Module):
     3. Stream-morph each sensor's window into one token and run the
        backbone, which forecasts every output sensor.
     4. Optionally add the last observed value of each kept sensor
-       (residual forecasting: the backbone learns the change).
+       (residual forecasting: the backbone learns the change) and, given a
+       ``base_covariance``, for every switched-off sensor the expected value
+       of its last reading given the kept sensors' last readings
+       (:func:`interpolation_maps`): the deployed model never reads a
+       switched-off sensor, yet its forecast still starts from an estimate
+       of its level (weighted by a learned ``base_trust``) rather than from
+       the training mean.
 
     The output is in the target's standardised units;
     :meth:`inverse_transform` maps it back to original units.
@@ -67,20 +181,46 @@ class ForecastNetwork(nn.Module):
         Learnable per-sensor scores scaling the tokens (DynST's mask).
     sensor_dropout : float in [0, 1), default=0.0
         In training, the probability that a kept sensor is absent from a
-        sample: its token and its residual are zeroed, as if it were
-        switched off, so the network learns to forecast every sensor from
-        the others (and pruning sees which sensors the others can stand in
-        for).
+        sample: its token is zeroed and its residual base is that of a
+        switched-off sensor (none, or with ``base_covariance`` its estimate
+        from the other kept sensors), as if it were switched off, so the
+        network learns to forecast every sensor from the others (and
+        pruning sees which sensors the others can stand in for).
     token_pruner : TokenPruner, default=None
         Input-adaptive masks (Dyna-Pruner): each sample's backbone runs on
         the tokens its mask keeps (see
         :class:`~sklearn_dynst._adaptive_masks.TokenPruner`). The residual
         still reads every kept sensor's last value.
+    base_covariance : Tensor, default=None
+        Second moments of the standardised last values
+        (:func:`last_value_covariance`); with ``residual``, switched-off
+        sensors (and, in training, absent ones) get the interpolated base
+        described above. The maps are recomputed whenever the kept sensors
+        change (:meth:`set_active`).
+    base_ridge : float, default=1e-2
+        Ridge of the interpolation, relative to the mean variance.
+    dropout_patterns : int, default=8
+        With ``base_covariance`` and ``sensor_dropout``: the distinct
+        presence patterns a training batch draws (its samples share them).
+        A hidden sensor's base is its conditional mean given the sensors
+        present in its sample, one solve per pattern; drawing a pattern per
+        sample would cost a solve per sample.
+
+    Attributes
+    ----------
+    base_trust : Parameter of shape (n_sensors, horizon) or None
+        With ``base_covariance``: how much each sensor's forecast at each
+        step leans on its interpolated base (learned, initially 1). An
+        estimated last value is worth more at the first steps than at the
+        last, and more for a sensor its neighbours explain well; without
+        this weight the backbone must learn to cancel a poor estimate
+        (measured on METR-LA: see the user guide).
     """
 
     def __init__(self, backbone, input_scaler, target_scaler, horizon,
                  sensor_index=None, residual=True, gate=None,
-                 sensor_dropout=0.0, token_pruner=None):
+                 sensor_dropout=0.0, token_pruner=None, base_covariance=None,
+                 base_ridge=1e-2, dropout_patterns=8):
         super().__init__()
         n_sensors = input_scaler.mean.shape[0]
         if sensor_index is None:
@@ -94,8 +234,30 @@ class ForecastNetwork(nn.Module):
         self.gate = gate
         self.sensor_dropout = sensor_dropout
         self.token_pruner = token_pruner
+        self.base_ridge = base_ridge
+        self.dropout_patterns = dropout_patterns
         self.register_buffer("sensor_index",
                              torch.as_tensor(sensor_index, dtype=torch.long))
+        self.register_buffer("base_covariance", base_covariance)
+        self.register_buffer("fill_index", None)
+        self.register_buffer("fill_map", None)
+        self.register_buffer("loo_map", None)
+        self.base_trust = None
+        if base_covariance is not None and residual:
+            self.base_trust = nn.Parameter(torch.ones(n_sensors, horizon))
+        self._update_fill()
+
+    def _update_fill(self):
+        """Recompute the interpolation maps for the kept sensors."""
+        self.fill_index = self.fill_map = self.loo_map = None
+        if self.base_covariance is None or not self.residual:
+            return
+        n_values = self.base_covariance.shape[0] // self.n_sensors
+        others, fill, self.loo_map = interpolation_maps(
+            self.base_covariance, self.sensor_index, n_values,
+            self.base_ridge)
+        if len(others):
+            self.fill_index, self.fill_map = others, fill
 
     def penalty(self):
         """Regularisation added to the training loss (the gate's L1 term,
@@ -111,6 +273,7 @@ class ForecastNetwork(nn.Module):
         """Compute from now on only on the sensors ``sensor_index`` (sorted)."""
         self.sensor_index = torch.as_tensor(
             sensor_index, dtype=torch.long, device=self.sensor_index.device)
+        self._update_fill()
 
     @property
     def n_outputs(self):
@@ -166,7 +329,9 @@ class ForecastNetwork(nn.Module):
         them) is fed, its token (after the gate) and its residual scaled by
         its presence, so presence 1 for the active sensors and 0 for the
         others reproduces the pruned model's residual exactly (see
-        :func:`~sklearn_dynst._masks.mask_gradients`).
+        :func:`~sklearn_dynst._masks.mask_gradients`). With an interpolated
+        base, a switched-off sensor's base is ``p * own + (1 - p) *
+        interpolated`` at presence ``p``.
 
         ``token_keep`` (batch, n_kept), at inference with a token pruner:
         the masks :meth:`token_masks` gave for ``x``, so they are not
@@ -177,8 +342,7 @@ class ForecastNetwork(nn.Module):
         if sensor_weights is not None:
             presence = sensor_weights[None, :]
         elif self.training and self.sensor_dropout > 0:
-            presence = (torch.rand(tokens.shape[:2], device=tokens.device)
-                        >= self.sensor_dropout).to(tokens.dtype)
+            presence = self._draw_presence(tokens)
             # kept for IterativeSensorPruning's absence cost (one batch)
             self.last_presence_ = presence
         if presence is not None:
@@ -189,13 +353,111 @@ class ForecastNetwork(nn.Module):
             out = self.token_pruner(self.backbone, tokens, index, token_keep)
         out = out.reshape(x.shape[0], out.shape[1], self.horizon, -1)
         if self.residual:
-            last, found = last_observed(x, observed)
-            base = self.target_scaler.transform(last.unsqueeze(2), index)
-            base = torch.where(found.unsqueeze(2), base, 0.0)
-            if presence is not None:  # absent sensors add nothing
-                base = base * presence[..., None, None]
-            out = out.index_add(1, index, base.expand(-1, -1, self.horizon, -1))
+            out = out + self._residual_base(x, observed, index, presence,
+                                            sensor_weights)
         return out
+
+    def _draw_presence(self, tokens):
+        """Sensor dropout's presence (batch, n_kept) of each kept sensor in
+        each sample. With interpolated bases the samples share
+        ``dropout_patterns`` patterns (one solve each, see
+        :meth:`_hidden_estimates`), else each sample draws its own."""
+        n_samples, n_kept = tokens.shape[:2]
+        n_draws = n_samples if self.loo_map is None else min(
+            n_samples, self.dropout_patterns)
+        draws = torch.rand(n_draws, n_kept, device=tokens.device)
+        presence = (draws >= self.sensor_dropout).to(tokens.dtype)
+        if n_draws < n_samples:
+            presence = presence[torch.randint(n_draws, (n_samples,),
+                                              device=tokens.device)]
+        return presence
+
+    def _hidden_estimates(self, kept, presence):
+        """Estimates ``(batch, n_kept, 1, v)`` of each sensor from the
+        sensors *present* in its sample (its own value where present): the
+        conditional mean given the present ones, one solve per distinct
+        presence pattern, so a hidden sensor's base is what a model that
+        kept only the present sensors would compute for it."""
+        n_values = kept.shape[-1]
+        features = _feature_index(self.sensor_index, n_values)
+        covariance = self.base_covariance[features][:, features]
+        scale = covariance.diagonal().mean().clamp_min(1e-12)
+        flat = kept.flatten(1)
+        out = flat.clone()
+        patterns, which = torch.unique(presence, dim=0, return_inverse=True)
+        for position, pattern in enumerate(patterns):
+            features = pattern.bool().repeat_interleave(n_values)
+            rows = which == position
+            if features.all():
+                continue
+            if not features.any():  # nobody present: the training mean
+                out[rows] = 0.0
+                continue
+            present = torch.nonzero(features).flatten()
+            hidden = torch.nonzero(~features).flatten()
+            system = covariance[present][:, present] + self.base_ridge \
+                * scale * torch.eye(len(present), dtype=covariance.dtype,
+                                    device=covariance.device)
+            weights = torch.linalg.solve(system, covariance[present][
+                :, hidden]).T                               # (hidden, present)
+            out[rows[:, None] & ~features[None, :]] = (
+                flat[rows][:, present] @ weights.T).flatten()
+        return out.view_as(kept)
+
+    def _residual_base(self, x, observed, index, presence, sensor_weights):
+        """Every output sensor's base ``(batch, n_outputs, horizon,
+        n_values)``: a present sensor's standardised last value; with the
+        interpolation maps, the estimate from the kept sensors for a
+        switched-off sensor and, in training, for an absent one (sensor
+        dropout, presence below 1); else nothing."""
+        last, found = last_observed(x, observed)
+        own = self.target_scaler.transform(last.unsqueeze(2), index)
+        own = torch.where(found.unsqueeze(2), own, 0.0)  # (b, n_index, 1, v)
+        base = own
+        kept = own if sensor_weights is None else own.index_select(
+            1, self.sensor_index)
+        estimated = []  # (sensors, their estimates, weight of the estimates)
+        if presence is not None:
+            base = own * presence[..., None, None]
+            if self.loo_map is not None:
+                absent = (1.0 - presence)[..., None, None]
+                estimates = self._estimates(kept, sensor_weights) \
+                    if sensor_weights is not None else \
+                    self._hidden_estimates(kept, presence)
+                estimated.append((index, estimates, absent))
+        if self.fill_map is not None and sensor_weights is None:
+            estimated.append((self.fill_index,
+                              self._apply_map(self.fill_map, kept), 1.0))
+        out = torch.zeros(x.shape[0], self.n_outputs, 1, own.shape[-1],
+                          dtype=own.dtype, device=own.device)
+        out = out.index_add(1, index, base).expand(-1, -1, self.horizon, -1)
+        for sensors, estimates, weight in estimated:
+            # each (sensor, step) trusts the estimate as much as it learned
+            trust = self.base_trust.index_select(0, sensors)[None, :, :, None]
+            out = out.index_add(1, sensors, estimates * weight * trust)
+        return out
+
+    @staticmethod
+    def _apply_map(weights, values):
+        """``weights`` applied to ``values`` (batch, n, 1, v), sensor-major."""
+        out = values.flatten(1) @ weights.T
+        return out.view(values.shape[0], -1, 1, values.shape[-1])
+
+    def _estimates(self, kept, sensor_weights=None):
+        """Each sensor's base estimated from the other kept sensors'
+        bases ``kept``: of the kept sensors (leave-one-out: the first-order
+        effect of one sensor's presence) or, with ``sensor_weights``, of
+        every sensor (the switched-off ones from all the kept ones)."""
+        estimates = self._apply_map(self.loo_map, kept)
+        if sensor_weights is None:
+            return estimates
+        every = torch.zeros(kept.shape[0], self.n_sensors, *kept.shape[2:],
+                            dtype=kept.dtype, device=kept.device)
+        every = every.index_copy(1, self.sensor_index, estimates)
+        if self.fill_map is not None:
+            every = every.index_copy(1, self.fill_index, self._apply_map(
+                self.fill_map, kept))
+        return every
 
     # ------------------------------------------------------------ pickling
     def __getstate__(self):

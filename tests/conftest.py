@@ -66,16 +66,17 @@ def fitted_dense(sine_windows):
     return DynSTRegressor(validation_fraction=None, **TINY).fit(X, y)
 
 
-def make_gated_network(X, y, *, residual=True, l1=0.0):
+def make_gated_network(X, y, *, residual=True, l1=0.0, interpolate=False):
     """A small seeded MLP ``ForecastNetwork`` with a ``SensorGate``.
 
     Sizes come from ``X`` (n, sensors, steps, 1) and ``y`` (n, sensors,
-    horizon, 1), token layout.
+    horizon, 1), token layout. ``interpolate`` gives switched-off sensors
+    the base interpolated from the kept ones (covariance of ``X``).
     """
     import torch
 
     from sklearn_dynst._masks import SensorGate
-    from sklearn_dynst._network import ForecastNetwork
+    from sklearn_dynst._network import ForecastNetwork, last_value_covariance
     from sklearn_dynst._scaling import Standardizer, fit_standardizer
     from sklearn_dynst.backbones import MLPBackbone
 
@@ -84,7 +85,10 @@ def make_gated_network(X, y, *, residual=True, l1=0.0):
         torch.manual_seed(0)
         backbone = MLPBackbone(n_sensors, n_steps * 2, n_sensors, horizon,
                                hidden_size=8, dropout=0.0)
+        target_scaler = Standardizer(*fit_standardizer(y))
+        covariance = last_value_covariance(
+            torch.as_tensor(X), target_scaler) if interpolate else None
         return ForecastNetwork(
-            backbone, Standardizer(*fit_standardizer(X)),
-            Standardizer(*fit_standardizer(y)), horizon, residual=residual,
-            gate=SensorGate(n_sensors, l1=l1))
+            backbone, Standardizer(*fit_standardizer(X)), target_scaler,
+            horizon, residual=residual, gate=SensorGate(n_sensors, l1=l1),
+            base_covariance=covariance)

@@ -633,11 +633,45 @@ def test_strings_are_a_type_error():
         DynSTRegressor(**TINY).fit(X, np.zeros((5, 1, 3)))
 
 
-def test_residual_true_with_other_target():
+@pytest.mark.parametrize("residual", [True, "interpolate", "last"])
+def test_residual_true_with_other_target(residual):
     X, y = _windows(60)
-    with pytest.raises(ValueError, match="residual=True forecasts the change "
-                                         "from the last observed value"):
-        DynSTRegressor(residual=True, **TINY).fit(X, y[:, :, :2])
+    with pytest.raises(ValueError, match=f"residual={residual!r} forecasts "
+                                         "the change from the last observed"):
+        DynSTRegressor(residual=residual, **TINY).fit(X, y[:, :, :2])
+
+
+@pytest.mark.parametrize("residual, interpolated", [
+    ("auto", True), (True, True), ("interpolate", True), ("last", False)])
+def test_residual_chooses_the_switched_off_sensors_base(residual,
+                                                        interpolated):
+    X, y = _windows(80)
+    model = DynSTRegressor(0.5, residual=residual, n_rounds=2,
+                           epochs_per_round=1, **TINY).fit(X, y)
+    module = model.net_.module_
+    assert module.residual is True
+    if interpolated:
+        np.testing.assert_array_equal(module.fill_index.cpu().numpy(),
+                                      np.flatnonzero(~model.support_))
+        assert module.fill_map.shape == (int((~model.support_).sum()),
+                                         int(model.support_.sum()))
+        # the trust in the estimates learns at 10 times the network's LR
+        groups = dict(model.net_.get_params()["optimizer__param_groups"])
+        assert groups["base_trust"]["lr"] == pytest.approx(10 * model.lr)
+        assert module.base_trust.shape == (4, 2)
+        assert not torch.all(module.base_trust == 1.0)  # it was trained
+    else:
+        assert module.fill_map is None and module.base_covariance is None
+        assert module.base_trust is None
+    # either way only the kept sensors are read
+    kept = X[:, :, model.support_]
+    np.testing.assert_allclose(model.predict(kept), model.predict(X),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_dense_model_holds_no_interpolation(fitted_dense):
+    # nothing to interpolate: no (n_sensors x n_sensors) statistics stored
+    assert fitted_dense.net_.module_.base_covariance is None
 
 
 def test_residual_auto_with_other_target():

@@ -12,11 +12,13 @@ from conftest import make_gated_network
 N_SENSORS, N_STEPS, HORIZON = 5, 3, 2
 
 
-def _network(residual=True):
+def _network(residual=True, interpolate=False):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(16, N_SENSORS, N_STEPS, 1)).astype(np.float32)
+    X[:, 4] += X[:, 0]  # sensor 4 correlates with sensor 0
     y = rng.normal(size=(16, N_SENSORS, HORIZON, 1)).astype(np.float32)
-    network = make_gated_network(X, y, residual=residual)
+    network = make_gated_network(X, y, residual=residual,
+                                 interpolate=interpolate)
     network.gate.scores.data = torch.tensor([1.0, 0.5, 2.0, -1.0, 0.8])
     return network.eval(), torch.tensor(X), torch.tensor(y)
 
@@ -38,8 +40,25 @@ def test_full_presence_equals_the_plain_forward(residual):
         network(X, sensor_weights=torch.ones(N_SENSORS)), expected)
 
 
-def test_set_active_computes_on_the_active_sensors_only():
-    network, X, _ = _network()
+@pytest.mark.parametrize("interpolate", [False, True])
+def test_active_presence_gives_the_pruned_residual(interpolate):
+    # presence 1 on the active sensors, 0 elsewhere: every sensor's residual
+    # base (own last value, interpolated one or none) is the pruned model's
+    network, X, _ = _network(interpolate=interpolate)
+    no_residual, _, _ = _network(residual=False)
+    for net in (network, no_residual):
+        net.set_active([0, 2, 3])
+    assert (network.fill_map is not None) == interpolate
+    presence = torch.tensor([1.0, 0.0, 1.0, 1.0, 0.0])
+    torch.testing.assert_close(
+        network(X, sensor_weights=presence)
+        - no_residual(X, sensor_weights=presence),
+        network(X) - no_residual(X))
+
+
+@pytest.mark.parametrize("interpolate", [False, True])
+def test_set_active_computes_on_the_active_sensors_only(interpolate):
+    network, X, _ = _network(interpolate=interpolate)
     network.set_active([0, 2, 4])
     full = network(X)
     compact = network(X[:, [0, 2, 4]])
@@ -62,8 +81,9 @@ def test_zero_presence_removes_the_residual():
     assert torch.all(diff[:, 0].abs().sum((1, 2)) > 0)
 
 
-def test_mask_gradients_match_finite_differences():
-    network, X, y = _network()
+@pytest.mark.parametrize("interpolate", [False, True])
+def test_mask_gradients_match_finite_differences(interpolate):
+    network, X, y = _network(interpolate=interpolate)
     network.set_active([0, 1, 2])
     loss = MaskedLoss("mse")
     y_scaled = network.scale_target(y)
