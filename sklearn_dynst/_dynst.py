@@ -105,8 +105,9 @@ class DynSTRegressor(BaseSensorForecaster):
         Learning rate of the sensor scores (their own parameter group).
     sensor_dropout : float in [0, 1), default=0.5
         While pruning (not in the fine-tuning), the probability that an
-        active sensor is absent from a training sample: its token and its
-        own last value are zeroed, exactly as if it were switched off. The
+        active sensor is absent from a training sample: its token is
+        zeroed and its last value replaced by what a switched-off sensor
+        gets (see ``residual``), exactly as if it were switched off. The
         network so learns to forecast each sensor from the others, and the
         removal criterion sees which sensors the others can stand in for (a
         network that always saw every sensor relies on each one's own
