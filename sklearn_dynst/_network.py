@@ -386,21 +386,21 @@ class ForecastNetwork(nn.Module):
         out = flat.clone()
         patterns, which = torch.unique(presence, dim=0, return_inverse=True)
         for position, pattern in enumerate(patterns):
-            features = pattern.bool().repeat_interleave(n_values)
+            shown = pattern.bool().repeat_interleave(n_values)
             rows = which == position
-            if features.all():
+            if shown.all():
                 continue
-            if not features.any():  # nobody present: the training mean
+            if not shown.any():  # nobody present: the training mean
                 out[rows] = 0.0
                 continue
-            present = torch.nonzero(features).flatten()
-            hidden = torch.nonzero(~features).flatten()
+            present = torch.nonzero(shown).flatten()
+            hidden = torch.nonzero(~shown).flatten()
             system = covariance[present][:, present] + self.base_ridge \
                 * scale * torch.eye(len(present), dtype=covariance.dtype,
                                     device=covariance.device)
             weights = torch.linalg.solve(system, covariance[present][
                 :, hidden]).T                               # (hidden, present)
-            out[rows[:, None] & ~features[None, :]] = (
+            out[rows[:, None] & ~shown[None, :]] = (
                 flat[rows][:, present] @ weights.T).flatten()
         return out.view_as(kept)
 
