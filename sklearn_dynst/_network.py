@@ -71,6 +71,15 @@ def _feature_index(sensors, n_values):
     return (sensors[:, None] * n_values + offsets).flatten()
 
 
+def _ridged(covariance, features, ridge, scale):
+    """``covariance[features, features] + ridge * scale * I``: the system
+    every interpolation solves (the ridge keeps it stable when sensors are
+    nearly collinear)."""
+    system = covariance[features][:, features]
+    return system + ridge * scale * torch.eye(
+        len(features), dtype=system.dtype, device=system.device)
+
+
 def interpolation_maps(covariance, kept, n_values=1, ridge=1e-2):
     """Linear maps that estimate sensors' values from the kept sensors'.
 
@@ -126,16 +135,15 @@ def interpolation_maps(covariance, kept, n_values=1, ridge=1e-2):
     S = _feature_index(kept.to(covariance.device), n_values)
     U = _feature_index(others, n_values)
     cov = covariance.double()
-    system = cov[S][:, S]
     scale = float(cov.diagonal().mean().clamp_min(1e-12))
-    eye = torch.eye(len(S), dtype=cov.dtype, device=cov.device)
-    precision = torch.linalg.inv(system + ridge * scale * eye)
+    precision = torch.linalg.inv(_ridged(cov, S, ridge, scale))
     precision = (precision + precision.T) / 2
     fill = cov[U][:, S] @ precision
     rows = precision.view(n_kept, n_values, n_kept * n_values)
     blocks = torch.diagonal(precision.view(n_kept, n_values, n_kept,
                                            n_values), dim1=0, dim2=2)
     blocks = blocks.permute(2, 0, 1)  # (n_kept, v, v): block P[k, k]
+    eye = torch.eye(len(S), dtype=cov.dtype, device=cov.device)
     loo = eye - torch.linalg.solve(blocks, rows).reshape(len(S), len(S))
     return others, fill.to(covariance.dtype), loo.to(covariance.dtype)
 
@@ -243,14 +251,19 @@ class ForecastNetwork(nn.Module):
         self.register_buffer("fill_map", None)
         self.register_buffer("loo_map", None)
         self.base_trust = None
-        if base_covariance is not None and residual:
+        if self._interpolates:
             self.base_trust = nn.Parameter(torch.ones(n_sensors, horizon))
         self._update_fill()
+
+    @property
+    def _interpolates(self):
+        """Whether absent and switched-off sensors get interpolated bases."""
+        return self.base_covariance is not None and bool(self.residual)
 
     def _update_fill(self):
         """Recompute the interpolation maps for the kept sensors."""
         self.fill_index = self.fill_map = self.loo_map = None
-        if self.base_covariance is None or not self.residual:
+        if not self._interpolates:
             return
         n_values = self.base_covariance.shape[0] // self.n_sensors
         others, fill, self.loo_map = interpolation_maps(
@@ -363,8 +376,8 @@ class ForecastNetwork(nn.Module):
         ``dropout_patterns`` patterns (one solve each, see
         :meth:`_hidden_estimates`), else each sample draws its own."""
         n_samples, n_kept = tokens.shape[:2]
-        n_draws = n_samples if self.loo_map is None else min(
-            n_samples, self.dropout_patterns)
+        n_draws = min(n_samples, self.dropout_patterns) \
+            if self._interpolates else n_samples
         draws = torch.rand(n_draws, n_kept, device=tokens.device)
         presence = (draws >= self.sensor_dropout).to(tokens.dtype)
         if n_draws < n_samples:
@@ -380,8 +393,8 @@ class ForecastNetwork(nn.Module):
         kept only the present sensors would compute for it."""
         n_values = kept.shape[-1]
         features = _feature_index(self.sensor_index, n_values)
-        covariance = self.base_covariance[features][:, features]
-        scale = covariance.diagonal().mean().clamp_min(1e-12)
+        covariance = self.base_covariance  # indexed per pattern, not copied
+        scale = covariance.diagonal()[features].mean().clamp_min(1e-12)
         flat = kept.flatten(1)
         out = flat.clone()
         patterns, which = torch.unique(presence, dim=0, return_inverse=True)
@@ -395,11 +408,10 @@ class ForecastNetwork(nn.Module):
                 continue
             present = torch.nonzero(shown).flatten()
             hidden = torch.nonzero(~shown).flatten()
-            system = covariance[present][:, present] + self.base_ridge \
-                * scale * torch.eye(len(present), dtype=covariance.dtype,
-                                    device=covariance.device)
-            weights = torch.linalg.solve(system, covariance[present][
-                :, hidden]).T                               # (hidden, present)
+            system = _ridged(covariance, features[present],
+                             self.base_ridge, scale)
+            weights = torch.linalg.solve(system, covariance[features[present]][
+                :, features[hidden]]).T                     # (hidden, present)
             out[rows[:, None] & ~shown[None, :]] = (
                 flat[rows][:, present] @ weights.T).flatten()
         return out.view_as(kept)
@@ -419,7 +431,7 @@ class ForecastNetwork(nn.Module):
         estimated = []  # (sensors, their estimates, weight of the estimates)
         if presence is not None:
             base = own * presence[..., None, None]
-            if self.loo_map is not None:
+            if self._interpolates:
                 absent = (1.0 - presence)[..., None, None]
                 estimates = self._estimates(kept, sensor_weights) \
                     if sensor_weights is not None else \
