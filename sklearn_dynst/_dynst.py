@@ -120,6 +120,15 @@ class DynSTRegressor(BaseSensorForecaster):
     sensor_costs : array-like of shape (n_sensors,), default=None
         Positive cost per sensor; ``sparsity`` then is the share of the total
         cost switched off.
+    coverage : bool, default=True
+        With interpolated bases (see ``residual``) and the "absence" or
+        "removal" importance: each round switches sensors off one at a
+        time, each time the one whose removal adds least to a modelled
+        cost, its own importance per unit of interpolation error times that
+        error's variance given the other kept sensors, plus what the
+        sensors already off lose when they can no longer lean on it
+        (:func:`~sklearn_dynst._pruning.prune_covering`). False ranks by
+        importance once per round.
     update_every : int or "auto", default="auto"
         With ``sparsity="auto"``: training steps between PALS updates.
         "auto" is the public PALS code's 20 when the decision period holds
@@ -292,6 +301,7 @@ class DynSTRegressor(BaseSensorForecaster):
         "sensor_dropout": [Interval(Real, 0, 1, closed="left")],
         "required_sensors": ["array-like", None],
         "sensor_costs": ["array-like", None],
+        "coverage": ["boolean"],
         "update_every": [Interval(Integral, 1, None, closed="left"),
                          StrOptions({"auto"})],
         "tolerance": [Interval(Real, 1, None, closed="left")],
@@ -322,7 +332,7 @@ class DynSTRegressor(BaseSensorForecaster):
                  importance="auto", n_rounds=10,
                  epochs_per_round=2, swap_fraction=0.0, n_network_steps=4,
                  n_mask_steps=1, mask_lr=1e-2, sensor_dropout=0.5,
-                 required_sensors=None, sensor_costs=None,
+                 required_sensors=None, sensor_costs=None, coverage=True,
                  update_every="auto", tolerance=1.1, growth=1.1,
                  initial_rate=0.5, final_rate=0.005, max_sparsity=0.9,
                  min_sparsity=0.2, decision_share=2 / 3, backbone="mlp", backbone_params=None,
@@ -343,6 +353,7 @@ class DynSTRegressor(BaseSensorForecaster):
         self.sensor_dropout = sensor_dropout
         self.required_sensors = required_sensors
         self.sensor_costs = sensor_costs
+        self.coverage = coverage
         self.update_every = update_every
         self.tolerance = tolerance
         self.growth = growth
@@ -470,7 +481,8 @@ class DynSTRegressor(BaseSensorForecaster):
             pruner = IterativeSensorPruning(
                 self.sparsity, prune_epochs, swap_fraction=swap_fraction,
                 required=required, costs=costs,
-                importance=self._importance(), start=start)
+                importance=self._importance(), start=start,
+                coverage=self.coverage)
         callbacks = [
             ("alternate", AlternatingMaskTraining(self.n_network_steps,
                                                   self.n_mask_steps)),

@@ -4,6 +4,9 @@
   iterative pruning (Eq. 4: each round removes the same share of the sensors
   still active, reaching the target after ``n_rounds``);
 * :func:`prune_lowest`: switch off the lowest-scoring active sensors;
+* :func:`prune_covering`: switch off sensors one at a time, each time the
+  one whose loss the kept sensors' interpolation covers best, so that the
+  kept set keeps spanning the network;
 * :func:`swap_sensors`: dynamic sparse training between rounds (Eq. 5-7):
   drop the active sensors with the smallest gradient magnitude, regrow the
   switched-off ones with the largest.
@@ -18,7 +21,8 @@ import numpy as np
 from ._validation import check_n_kept
 
 __all__ = ["pruning_schedule", "check_pruning_budget", "prune_lowest",
-           "swap_sensors", "switched_off_share"]
+           "prune_covering", "conditional_variances", "dropout_variances",
+           "shrink_to_mean", "swap_sensors", "switched_off_share"]
 
 
 def _as_mask(mask, n_sensors, name):
@@ -190,6 +194,267 @@ def prune_lowest(scores, active, sparsity, *, required=None, costs=None):
     for sensor in order:
         if kept_cost <= budget + 1e-9 * total or active.sum() == 1:
             break
+        active[sensor] = False
+        kept_cost -= costs[sensor]
+    return active
+
+
+def _precision(covariance, active, ridge):
+    """Inverse of ``covariance[active, active] + ridge * mean variance``."""
+    scale = max(float(np.mean(np.diag(covariance))), 1e-12)
+    kept = np.flatnonzero(active)
+    system = covariance[np.ix_(kept, kept)] + ridge * scale * np.eye(kept.size)
+    precision = np.linalg.inv(system)
+    return kept, (precision + precision.T) / 2, ridge * scale
+
+
+def _check_covariance(covariance, n_sensors):
+    covariance = np.asarray(covariance, dtype=float)
+    if covariance.shape != (n_sensors, n_sensors):
+        raise ValueError(
+            f"covariance must have shape ({n_sensors}, {n_sensors}), one row "
+            f"and column per sensor; got shape {covariance.shape}."
+        )
+    return covariance
+
+
+def conditional_variances(covariance, active, ridge=1e-2):
+    """How well the active sensors interpolate each sensor.
+
+    For a zero-mean Gaussian with the given covariance, the variance of
+    each switched-off sensor given the active ones, and of each active
+    sensor given the *other* active ones (what it would be if it were
+    switched off). The solve is ridged as
+    :func:`~sklearn_dynst._network.interpolation_maps` ridges it, and the
+    ridge is counted in the variances (a floor: no sensor is interpolated
+    better than the ridge's share of the mean variance).
+
+    Parameters
+    ----------
+    covariance : array-like of shape (n_sensors, n_sensors)
+    active : array-like of bool of shape (n_sensors,)
+    ridge : float, default=1e-2
+        Regularisation, relative to the mean variance.
+
+    Returns
+    -------
+    variances : ndarray of shape (n_sensors,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dynst._pruning import conditional_variances
+    >>> cov = np.array([[1.0, 0.8, 0.0], [0.8, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    >>> conditional_variances(cov, [True, True, False], ridge=0).round(2)
+    array([0.36, 0.36, 1.  ])
+    """
+    active = np.asarray(active, dtype=bool)
+    covariance = _check_covariance(covariance, active.shape[0])
+    kept, precision, nugget = _precision(covariance, active, ridge)
+    variances = np.empty(active.shape[0])
+    # leave-one-out: 1 / P[k, k] is the (ridged) variance of k given others
+    variances[kept] = 1.0 / np.diag(precision)
+    off = np.flatnonzero(~active)
+    gains = covariance[np.ix_(off, kept)] @ precision
+    variances[off] = (np.diag(covariance)[off] + nugget
+                      - np.einsum("ij,ij->i", gains,
+                                  covariance[np.ix_(off, kept)]))
+    return np.clip(variances, nugget, None)
+
+
+def dropout_variances(covariance, active, dropout, *, n_patterns=16,
+                      ridge=1e-2, random_state=None):
+    """Mean interpolation variance of each active sensor under dropout.
+
+    While pruning, each active sensor is absent from a sample with
+    probability ``dropout`` and its base is interpolated from the sensors
+    present (see :class:`~sklearn_dynst._network.ForecastNetwork`). This
+    is the mean, over ``n_patterns`` random patterns, of each sensor's
+    :func:`conditional_variances` given the sensors present when it is
+    absent: the interpolation error under which its absence cost was
+    measured.
+
+    Parameters
+    ----------
+    covariance : array-like of shape (n_sensors, n_sensors)
+    active : array-like of bool of shape (n_sensors,)
+    dropout : float in [0, 1)
+    n_patterns : int, default=16
+    ridge : float, default=1e-2
+    random_state : int, Generator or None, default=None
+
+    Returns
+    -------
+    variances : ndarray of shape (n_sensors,)
+        For active sensors; a sensor no pattern hid (or every sensor, with
+        ``dropout=0``) gets its variance given all the other active ones.
+        Switched-off sensors get their variance given the active ones.
+
+    Examples
+    --------
+    Two near copies: either one is interpolated well while the other is
+    present, which under dropout 0.5 is half of the time.
+
+    >>> import numpy as np
+    >>> from sklearn_dynst._pruning import dropout_variances
+    >>> cov = np.array([[1.0, 0.99], [0.99, 1.0]])
+    >>> v = dropout_variances(cov, [True, True], 0.5, n_patterns=400,
+    ...                       ridge=0, random_state=0)
+    >>> bool(0.35 < v[0] < 0.65)
+    True
+    """
+    active = np.asarray(active, dtype=bool)
+    covariance = _check_covariance(covariance, active.shape[0])
+    rng = np.random.default_rng(random_state)
+    variances = conditional_variances(covariance, active, ridge)
+    sums = np.zeros(active.shape[0])
+    counts = np.zeros(active.shape[0])
+    for _ in range(n_patterns if dropout > 0 else 0):
+        present = active & (rng.random(active.shape[0]) >= dropout)
+        absent = active & ~present
+        if present.any():
+            sums[absent] += conditional_variances(covariance, present,
+                                                  ridge)[absent]
+        else:
+            scale = max(float(np.mean(np.diag(covariance))), 1e-12)
+            sums[absent] += np.diag(covariance)[absent] + ridge * scale
+        counts[absent] += 1
+    seen = counts > 0
+    variances[seen] = sums[seen] / counts[seen]
+    return variances
+
+
+def shrink_to_mean(values, standard_errors):
+    """Empirical-Bayes shrinkage of noisy per-sensor estimates.
+
+    Each value moves towards the mean of all by the share of its variance
+    that is noise: ``mean + tau2 / (tau2 + se_i ** 2) * (value_i - mean)``,
+    with ``tau2`` the spread of the values beyond their noise (their
+    variance minus the mean squared standard error, at least 0). Values
+    that differ no more than their noise says they would all become the
+    mean; well-measured differences stay.
+
+    Parameters
+    ----------
+    values, standard_errors : array-like of shape (n_sensors,)
+        Non-finite values (or errors) are left as they are and out of the
+        statistics.
+
+    Returns
+    -------
+    shrunk : ndarray of shape (n_sensors,)
+
+    Examples
+    --------
+    >>> from sklearn_dynst._pruning import shrink_to_mean
+    >>> shrink_to_mean([1.0, 3.0], [10.0, 10.0])      # all noise
+    array([2., 2.])
+    >>> shrink_to_mean([1.0, 3.0], [0.0, 0.0])        # no noise
+    array([1., 3.])
+    """
+    values = np.asarray(values, dtype=float)
+    errors = np.asarray(standard_errors, dtype=float)
+    finite = np.isfinite(values) & np.isfinite(errors)
+    if finite.sum() < 2:
+        return values.copy()
+    mean = values[finite].mean()
+    spread = max(values[finite].var() - np.mean(errors[finite] ** 2), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        factor = np.where(errors > 0, spread / (spread + errors ** 2), 1.0)
+    return np.where(finite, mean + factor * (values - mean), values)
+
+
+def prune_covering(weights, active, sparsity, covariance, *, required=None,
+                   costs=None, ridge=1e-2):
+    """Switch off sensors one at a time, keeping the network covered.
+
+    A switched-off sensor is forecast from an estimate interpolated from
+    the kept sensors (see
+    :func:`~sklearn_dynst._network.interpolation_maps`), so what it costs
+    is modelled as ``weights[i] * var(i | kept)``: its importance per unit
+    of interpolation error, times that error's variance. Switching off
+    active sensor ``j`` adds its own term and raises the terms of the
+    sensors already off that leaned on it; the function repeatedly
+    switches off the sensor that adds least,
+
+    ``v_j * (weights[j] + sum_i weights[i] * K[i, j] ** 2)``
+
+    (``v_j = var(j | other kept)``, ``K`` the kriging weights of the
+    switched-off sensors ``i`` on the kept ones), and updates ``v`` and
+    ``K`` by a rank-one downdate of the precision matrix, until the
+    sparsity is reached. Two neighbours that each look redundant while the
+    other stays are so not both switched off, which ranking by a score
+    measured once per round cannot see.
+
+    Parameters
+    ----------
+    weights : array-like of shape (n_sensors,)
+        Non-negative importance per unit of interpolation variance of every
+        sensor, switched-off ones included (e.g. a sensor's measured absence
+        cost divided by its :func:`conditional_variances`).
+    active : array-like of bool of shape (n_sensors,)
+    sparsity : float in [0, 1)
+        Share of all sensors (or of the total cost) off afterwards.
+    covariance : array-like of shape (n_sensors, n_sensors)
+        Covariance of the sensors' standardised values.
+    required, costs
+        As in :func:`prune_lowest`.
+    ridge : float, default=1e-2
+        Regularisation, relative to the mean variance.
+
+    Returns
+    -------
+    active : ndarray of bool of shape (n_sensors,)
+
+    Examples
+    --------
+    Sensors 0 and 1 are near copies of each other, 2 and 3 independent:
+    one of the pair goes first, though all four weigh the same, and the
+    other stays to stand in for it.
+
+    >>> import numpy as np
+    >>> from sklearn_dynst._pruning import prune_covering
+    >>> cov = np.eye(4)
+    >>> cov[0, 1] = cov[1, 0] = 0.95
+    >>> prune_covering(np.ones(4), np.ones(4, bool), 0.25, cov)
+    array([False,  True,  True,  True])
+    >>> prune_covering(np.ones(4), np.ones(4, bool), 0.5, cov)
+    array([False,  True, False,  True])
+    """
+    weights = np.clip(np.asarray(weights, dtype=float), 0.0, None)
+    n_sensors = weights.shape[0]
+    if not np.isfinite(weights).all():
+        raise ValueError("weights must be finite; got "
+                         f"{int((~np.isfinite(weights)).sum())} that are not.")
+    active = _as_mask(active, n_sensors, "active").copy()
+    required = _as_mask(required, n_sensors, "required")
+    covariance = _check_covariance(covariance, n_sensors)
+    costs, budget = check_pruning_budget(sparsity, n_sensors,
+                                         required=required, costs=costs)
+    total = costs.sum()
+    kept, precision, _ = _precision(covariance, active, ridge)
+    off = np.flatnonzero(~active)
+    gains = covariance[np.ix_(off, kept)] @ precision  # K: off x kept
+    kept_cost = costs[active].sum()
+    while kept_cost > budget + 1e-9 * total and kept.size > 1:
+        diag = np.diag(precision)
+        added = (weights[kept] + weights[off] @ gains ** 2) / diag
+        added[required[kept]] = np.inf
+        position = int(np.argmin(added))
+        if not np.isfinite(added[position]):
+            break  # only required sensors are left
+        sensor = kept[position]
+        rest = np.arange(kept.size) != position
+        column = precision[rest, position]
+        # the switched-off sensor's kriging weights on the rest, and the
+        # others' weights without it (rank-one downdate of the precision)
+        row = -column / diag[position]
+        gains = np.vstack([gains[:, rest] + np.outer(gains[:, position], row),
+                           row])
+        precision = (precision[np.ix_(rest, rest)]
+                     - np.outer(column, column) / diag[position])
+        off = np.append(off, sensor)
+        kept = kept[rest]
         active[sensor] = False
         kept_cost -= costs[sensor]
     return active

@@ -27,7 +27,7 @@ class SensorSelector(BaseSensorSelector):
     sparsity : float in (0, 1) or "auto", default=0.5
         Fraction of sensors (of their cost, with ``sensor_costs``) switched
         off; "auto" lets the training choose it (PALS).
-    pruning, importance, n_rounds, epochs_per_round, swap_fraction, n_network_steps, n_mask_steps, mask_lr, sensor_dropout, required_sensors, sensor_costs
+    pruning, importance, n_rounds, epochs_per_round, swap_fraction, n_network_steps, n_mask_steps, mask_lr, sensor_dropout, required_sensors, sensor_costs, coverage
         DynST's training policy, see :class:`DynSTRegressor`.
     update_every, tolerance, growth, initial_rate, final_rate, max_sparsity, min_sparsity, decision_share
         PALS's controller for ``sparsity="auto"``, see
@@ -86,7 +86,8 @@ class SensorSelector(BaseSensorSelector):
                  importance="auto", n_rounds=10, epochs_per_round=2,
                  swap_fraction=0.0, n_network_steps=4, n_mask_steps=1,
                  mask_lr=1e-2, sensor_dropout=0.5, required_sensors=None,
-                 sensor_costs=None, update_every="auto", tolerance=1.1,
+                 sensor_costs=None, coverage=True, update_every="auto",
+                 tolerance=1.1,
                  growth=1.1, initial_rate=0.5, final_rate=0.005,
                  max_sparsity=0.9, min_sparsity=0.2, decision_share=2 / 3,
                  backbone="mlp", backbone_params=None, adjacency=None,
@@ -107,6 +108,7 @@ class SensorSelector(BaseSensorSelector):
         self.sensor_dropout = sensor_dropout
         self.required_sensors = required_sensors
         self.sensor_costs = sensor_costs
+        self.coverage = coverage
         self.update_every = update_every
         self.tolerance = tolerance
         self.growth = growth

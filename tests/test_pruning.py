@@ -3,7 +3,10 @@
 import numpy as np
 import pytest
 
-from sklearn_dynst._pruning import prune_lowest, pruning_schedule, swap_sensors
+from sklearn_dynst._pruning import (conditional_variances,
+                                    dropout_variances, prune_covering,
+                                    prune_lowest, pruning_schedule,
+                                    shrink_to_mean, swap_sensors)
 from sklearn_dynst._validation import check_n_kept
 
 
@@ -111,3 +114,135 @@ def test_signed_swap_uses_values_not_magnitudes():
                                                         False])
     np.testing.assert_array_equal(  # magnitudes would regrow sensor 3
         swap_sensors(active, values, 1), [True, False, False, True])
+
+
+def _field_covariance(n_sensors, seed=0):
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(size=(400, 4)) @ rng.normal(size=(4, n_sensors))
+    Z += 0.3 * rng.normal(size=Z.shape)
+    return Z.T @ Z / len(Z)
+
+
+def _greedy_by_brute_force(weights, active, n_kept, covariance, ridge):
+    """Remove, one at a time, the sensor after whose removal the weighted
+    interpolation variance of the switched-off sensors is least."""
+    active = active.copy()
+    while active.sum() > n_kept:
+        costs = {}
+        for sensor in np.flatnonzero(active):
+            trial = active.copy()
+            trial[sensor] = False
+            variances = conditional_variances(covariance, trial, ridge)
+            costs[sensor] = (weights[~trial] * variances[~trial]).sum()
+        active[min(costs, key=costs.get)] = False
+    return active
+
+
+def test_conditional_variances_are_regression_residual_variances():
+    covariance = _field_covariance(8)
+    active = np.array([1, 1, 0, 1, 1, 0, 1, 1], bool)
+    variances = conditional_variances(covariance, active, ridge=0.0)
+    for sensor in range(8):
+        given = np.flatnonzero(active & (np.arange(8) != sensor))
+        beta = np.linalg.solve(covariance[np.ix_(given, given)],
+                               covariance[given, sensor])
+        expected = covariance[sensor, sensor] - covariance[sensor, given] @ beta
+        np.testing.assert_allclose(variances[sensor], expected, rtol=1e-8)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("ridge", [0.0, 1e-2])
+def test_prune_covering_is_the_exact_greedy_removal(seed, ridge):
+    covariance = _field_covariance(16, seed)
+    weights = np.random.default_rng(seed).uniform(0.1, 5.0, 16)
+    active = np.ones(16, bool)
+    active[[2, 9]] = False  # switched off earlier: they count too
+    fast = prune_covering(weights, active, 0.5, covariance, ridge=ridge)
+    slow = _greedy_by_brute_force(weights, active, 8, covariance, ridge)
+    np.testing.assert_array_equal(fast, slow)
+
+
+def test_prune_covering_keeps_one_of_each_redundant_pair():
+    # sensors i and i + 4 are near copies; every sensor looks redundant
+    # while its twin stays, so a one-shot ranking drops whole pairs
+    rng = np.random.default_rng(0)
+    sources = rng.normal(size=(500, 4))
+    Z = np.hstack([sources, sources + 0.05 * rng.normal(size=(500, 4))])
+    covariance = Z.T @ Z / len(Z)
+    active = np.ones(8, bool)
+    out = prune_covering(np.ones(8), active, 0.5, covariance)
+    assert out.sum() == 4
+    np.testing.assert_array_equal(out[:4] | out[4:], True)
+    ranked = prune_lowest(conditional_variances(covariance, active)
+                          + rng.uniform(0, 1e-3, 8), active, 0.5)
+    assert not (ranked[:4] | ranked[4:]).all()
+
+
+def test_prune_covering_constraints():
+    covariance = _field_covariance(10)
+    required = np.zeros(10, bool)
+    required[[0, 1]] = True
+    out = prune_covering(np.ones(10), np.ones(10, bool), 0.7, covariance,
+                         required=required)
+    assert out[required].all() and out.sum() == 3
+    costs = np.r_[np.full(5, 3.0), np.ones(5)]
+    out = prune_covering(np.ones(10), np.ones(10, bool), 0.5, covariance,
+                         costs=costs)
+    assert costs[out].sum() <= 0.5 * costs.sum()
+    # only sensors already off stay off
+    active = np.r_[np.zeros(5, bool), np.ones(5, bool)]
+    out = prune_covering(np.ones(10), active, 0.7, covariance)
+    assert not out[:5].any() and out.sum() == 3
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"weights": np.r_[np.ones(9), np.inf]}, "weights must be finite"),
+    ({"covariance": np.eye(9)}, r"covariance must have shape \(10, 10\)"),
+    ({"active": np.ones(9, bool)}, r"active must be a boolean mask of shape"),
+])
+def test_prune_covering_errors(kwargs, match):
+    args = {"weights": np.ones(10), "active": np.ones(10, bool),
+            "sparsity": 0.5, "covariance": np.eye(10), **kwargs}
+    with pytest.raises(ValueError, match=match):
+        prune_covering(**args)
+
+
+def test_dropout_variances_average_over_the_present_sensors():
+    covariance = _field_covariance(4)
+    active = np.ones(4, bool)
+    np.testing.assert_allclose(
+        dropout_variances(covariance, active, 0.0),
+        conditional_variances(covariance, active))
+    # exact expectation over the 16 equally likely patterns of dropout 0.5
+    expected = np.zeros(4)
+    for code in range(16):
+        present = np.array([(code >> k) & 1 for k in range(4)], bool)
+        if present.any():
+            variances = conditional_variances(covariance, present)
+        else:
+            variances = np.diag(covariance) + 1e-2 * np.diag(covariance).mean()
+        expected[~present] += variances[~present] / 8  # absent in 8 of 16
+    estimate = dropout_variances(covariance, active, 0.5, n_patterns=4000,
+                                 random_state=0)
+    np.testing.assert_allclose(estimate, expected, rtol=0.05)
+    # switched-off sensors: their variance given the active ones
+    active[1] = False
+    np.testing.assert_allclose(
+        dropout_variances(covariance, active, 0.5, random_state=0)[1],
+        conditional_variances(covariance, active)[1])
+
+
+def test_shrink_to_mean_removes_what_noise_explains():
+    rng = np.random.default_rng(0)
+    truth = np.r_[np.zeros(50), np.full(50, 4.0)]
+    noisy = truth + rng.normal(size=100)
+    shrunk = shrink_to_mean(noisy, np.ones(100))
+    # closer to the truth than the raw values, order between groups kept
+    assert ((shrunk - truth) ** 2).mean() < ((noisy - truth) ** 2).mean()
+    assert shrunk[50:].mean() - shrunk[:50].mean() > 3.0
+    pure_noise = rng.normal(size=100)
+    collapsed = shrink_to_mean(pure_noise, np.full(100, 3.0))
+    np.testing.assert_allclose(collapsed, pure_noise.mean())
+    kept = shrink_to_mean([1.0, np.inf, 3.0, np.nan], [0.5, 0.5, 0.5, 0.5])
+    assert kept[1] == np.inf and np.isnan(kept[3])
+    np.testing.assert_allclose(kept[[0, 2]], [1.0, 3.0], atol=0.3)

@@ -22,8 +22,9 @@ from skorch.utils import to_tensor
 
 from .._masks import mask_gradients
 from .._pals import PALSController, cosine_rate, update_counts
-from .._pruning import (prune_lowest, pruning_schedule, swap_sensors,
-                        switched_off_share)
+from .._pruning import (conditional_variances, dropout_variances,
+                        prune_covering, prune_lowest, pruning_schedule,
+                        shrink_to_mean, swap_sensors, switched_off_share)
 from ._common import DecisionSchedule, validation_loss
 
 __all__ = ["AlternatingMaskTraining", "IterativeSensorPruning",
@@ -105,6 +106,9 @@ class _SensorPruningBase(Callback):
         self.active_ = np.zeros(module.n_sensors, dtype=bool)
         self.active_[module.sensor_index.cpu().numpy()] = True
         self.scores_ = np.full(module.n_sensors, np.nan)
+        # importance per unit of interpolation variance, relative to the
+        # median of its round (for prune_covering's switched-off sensors)
+        self.weights_ = np.ones(module.n_sensors)
         self._reset_absence(module.n_sensors)
         if self.importance in ("absence", "auto") and (
                 module.n_outputs != module.n_sensors
@@ -138,7 +142,10 @@ class _SensorPruningBase(Callback):
         return gradients.cpu().numpy(), fisher.cpu().numpy()
 
     def _reset_absence(self, n_sensors):
-        self.absence_sums_ = np.zeros((4, n_sensors))
+        # per sensor, absent (0) and present (1): summed error, observed
+        # values, samples, and the samples' mean errors summed and squared
+        self.absence_sums_ = np.zeros((2, 5, n_sensors))
+        self.importance_errors_ = None
 
     def on_batch_end(self, net, training=False, sample_errors=None,
                      sample_observed=None, **kwargs):
@@ -152,19 +159,33 @@ class _SensorPruningBase(Callback):
         # the pointwise errors the training step computed
         total = sample_errors[:, index].flatten(2).sum(2)
         count = sample_observed[:, index].flatten(2).sum(2).to(total.dtype)
-        absent = 1.0 - presence
-        sums = torch.stack([(total * absent).sum(0), (count * absent).sum(0),
-                            (total * presence).sum(0),
-                            (count * presence).sum(0)])
-        self.absence_sums_[:, index.cpu().numpy()] += sums.cpu().numpy()
+        mean = total / count.clamp_min(1)
+        sums = []
+        for weight in (1.0 - presence, presence):
+            samples = weight * (count > 0)
+            sums.append(torch.stack([
+                (total * weight).sum(0), (count * weight).sum(0),
+                samples.sum(0), (mean * samples).sum(0),
+                (mean ** 2 * samples).sum(0)]))
+        self.absence_sums_[:, :, index.cpu().numpy()] += \
+            torch.stack(sums).cpu().numpy()
 
     def _absence_cost(self):
-        """Mean own error of each sensor when absent minus when present."""
-        absent_total, absent_count, total, count = self.absence_sums_
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cost = absent_total / absent_count - total / count
+        """Mean own error of each sensor when absent minus when present;
+        its standard error goes to ``importance_errors_``."""
+        costs, noise = [], []
+        for total, count, samples, mean_sum, square_sum in self.absence_sums_:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                costs.append(total / count)
+                mean = mean_sum / samples
+                noise.append((square_sum / samples - mean ** 2)
+                             / (samples - 1))
+        cost = costs[0] - costs[1]
         self._reset_absence(len(cost))
-        return np.where(np.isfinite(cost), cost, np.inf)
+        finite = np.isfinite(cost)
+        self.importance_errors_ = np.sqrt(np.clip(noise[0] + noise[1], 0,
+                                                  None))
+        return np.where(finite, cost, np.inf)
 
     def _resolved_importance(self):
         """``importance``, with "auto" resolved at the current sparsity: the
@@ -194,8 +215,57 @@ class _SensorPruningBase(Callback):
     def _apply(self, net):
         net.module_.set_active(np.flatnonzero(self.active_))
 
-    def _sparsity(self):
-        return switched_off_share(self.active_, self.costs)
+    @staticmethod
+    def _sensor_covariance(module):
+        """Per-sensor covariance of the interpolated bases (the mean of the
+        value-diagonal blocks), or None when the module interpolates none."""
+        if not getattr(module, "_interpolates", False):
+            return None
+        covariance = module.base_covariance.double().cpu().numpy()
+        n_sensors = module.n_sensors
+        n_values = covariance.shape[0] // n_sensors
+        blocks = covariance.reshape(n_sensors, n_values, n_sensors, n_values)
+        return np.einsum("avbv->ab", blocks) / n_values
+
+    def _prune(self, net, importance, sparsity):
+        """Switch off sensors of least ``importance`` up to ``sparsity``.
+
+        With ``coverage`` and an interpolating module, through
+        :func:`~sklearn_dynst._pruning.prune_covering`. Each active sensor's
+        weight is its importance (shrunk towards the mean by its noise, for
+        the absence cost) per unit of the interpolation variance under
+        which it was measured (given the sensors the dropout left present);
+        switched-off sensors keep the weight of their last round, relative
+        to that round's median.
+        """
+        module = net.module_
+        covariance = self._sensor_covariance(module)
+        if (not self.coverage or covariance is None
+                or self._resolved_importance() == "magnitude"):
+            return prune_lowest(importance, self.active_, sparsity,
+                                required=self.required, costs=self.costs)
+        active = self.active_
+        if self.importance_errors_ is not None:
+            importance = shrink_to_mean(importance, self.importance_errors_)
+        measured = np.isfinite(importance) & active
+        scale = np.abs(importance[measured]).max() if measured.any() else 1.0
+        # a cost at or below zero still leaves the sensor some weight, so
+        # that coverage decides among sensors that all look free
+        floor = 1e-3 * scale if scale > 0 else 1.0
+        variances = dropout_variances(
+            covariance, active, module.sensor_dropout,
+            ridge=module.base_ridge,
+            random_state=int(torch.randint(2 ** 31 - 1, (1,))))
+        weights = np.maximum(importance, floor) / variances
+        # an active sensor the round never measured counts as the most
+        # important one that it did
+        top = weights[measured].max() if measured.any() else 1.0
+        weights = np.where(measured | ~active, weights, top)
+        median = np.median(weights[active])
+        self.weights_[active] = weights[active] / median
+        return prune_covering(self.weights_ * median, active, sparsity,
+                              covariance, required=self.required,
+                              costs=self.costs, ridge=module.base_ridge)
 
 
 class IterativeSensorPruning(_SensorPruningBase):
@@ -238,6 +308,13 @@ class IterativeSensorPruning(_SensorPruningBase):
         DynST paper's Table 4): a random set at ``sparsity`` from the first
         epoch (drawn from torch's generator), and every round epoch swaps
         ``swap_fraction`` of it instead of pruning.
+    coverage : bool, default=True
+        For a module that interpolates switched-off sensors' bases (and
+        importance "absence" or "removal"): prune with
+        :func:`~sklearn_dynst._pruning.prune_covering`, one sensor at a
+        time, counting what the sensors already off lose when they can no
+        longer lean on it. False (or another module) ranks by importance
+        once per round (:func:`~sklearn_dynst._pruning.prune_lowest`).
 
     Attributes
     ----------
@@ -246,6 +323,10 @@ class IterativeSensorPruning(_SensorPruningBase):
     scores_ : ndarray of shape (n_sensors,)
         The importance each sensor had in the last round it took part in
         (NaN before the first round).
+    weights_ : ndarray of shape (n_sensors,)
+        With ``coverage``: each sensor's importance per unit of
+        interpolation variance in the last round it took part in, relative
+        to that round's median (1 before).
 
     Examples
     --------
@@ -265,7 +346,7 @@ class IterativeSensorPruning(_SensorPruningBase):
 
     def __init__(self, sparsity, prune_epochs, swap_fraction=0.05,
                  required=None, costs=None, n_score_batches=8,
-                 importance="magnitude", start="dense"):
+                 importance="magnitude", start="dense", coverage=True):
         self.sparsity = sparsity
         self.prune_epochs = prune_epochs
         self.swap_fraction = swap_fraction
@@ -274,6 +355,7 @@ class IterativeSensorPruning(_SensorPruningBase):
         self.n_score_batches = n_score_batches
         self.importance = importance
         self.start = start
+        self.coverage = coverage
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self._setup(net)
@@ -321,10 +403,7 @@ class IterativeSensorPruning(_SensorPruningBase):
             scores = self._importance(net, dataset_train)
             # each sensor keeps the importance of its last round as active
             self.scores_[self.active_] = scores[self.active_]
-            self.active_ = prune_lowest(scores, self.active_,
-                                        self.levels_[epoch],
-                                        required=self.required,
-                                        costs=self.costs)
+            self.active_ = self._prune(net, scores, self.levels_[epoch])
             self._apply(net)
             self.round_ += 1
             event = f"prune round {self.round_}"
