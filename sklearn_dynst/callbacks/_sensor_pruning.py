@@ -22,7 +22,7 @@ from skorch.utils import to_tensor
 
 from .._masks import mask_gradients
 from .._pals import PALSController, cosine_rate, update_counts
-from .._pruning import (conditional_variances, dropout_variances,
+from .._pruning import (dropout_variances,
                         prune_covering, prune_lowest, pruning_schedule,
                         shrink_to_mean, swap_sensors, switched_off_share)
 from ._common import DecisionSchedule, validation_loss
