@@ -7,7 +7,8 @@ sensor dropout and fine-tuning) except for *which* sensors it keeps. The
 protocol is in ``benchmarks/_protocol.py``.
 
 Methods: ``dense`` (all sensors), ``dynst`` (DynST, iterative pruning),
-``random`` (``--n-random`` random subsets, subset ``i`` with seed ``i``),
+``random`` (``--n-random`` random subsets, subset ``i`` with seed ``i``;
+``--random-seeds`` names the subsets instead, e.g. to add one to a run),
 ``variance`` (highest-variance sensors), ``qr`` (PySensors' QR pivoting),
 and with ``--ablation`` DynST's training schemes ``one-shot`` and ``dst``
 (fixed-sparsity dynamic sparse training; the DynST paper's Table 4).
@@ -20,7 +21,7 @@ alternating the models on the same test windows.
 Usage::
 
     python benchmarks/bench_dynst.py [--datasets metr_la sz_taxi ...]
-        [--sparsities 0.3 0.5 0.7 0.9] [--seeds 0 1 2] [--n-random 5]
+        [--sparsities 0.3 0.5 0.7 0.9] [--seeds 0 1 2] [--n-random 5 | --random-seeds 3 4]
         [--methods dense dynst qr ...] [--ablation] [--jobs 2] [--threads N] [--max-epochs 100] [--data-home ../shared/data]
         [--out benchmarks/results] [--cache benchmarks/.cache]
         [--cached-only]
@@ -116,7 +117,9 @@ def jobs(args):
         plan = [("dense", 0.0, args.seeds)]
         for sparsity in args.sparsities:
             plan += [("dynst", sparsity, args.seeds),
-                     ("random", sparsity, range(args.n_random)),
+                     ("random", sparsity, args.random_seeds
+                      if args.random_seeds is not None
+                      else range(args.n_random)),
                      ("variance", sparsity, args.seeds),
                      ("qr", sparsity, args.seeds)]
             if args.ablation and dataset in args.ablation_datasets:
@@ -188,6 +191,9 @@ def main():
                         default=[0.3, 0.5, 0.7, 0.9])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--n-random", type=int, default=5)
+    parser.add_argument("--random-seeds", nargs="+", type=int, default=None,
+                        help="random subsets to run (default: the first "
+                             "--n-random)")
     parser.add_argument("--methods", nargs="+", default=None,
                         choices=["dense", "dynst", *SELECTORS, "one-shot",
                                  "dst"],
