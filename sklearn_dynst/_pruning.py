@@ -408,17 +408,18 @@ def prune_covering(weights, active, sparsity, covariance, *, required=None,
 
     Examples
     --------
-    Sensors 0 and 1 are near copies of each other, 2 and 3 independent:
-    one of the pair goes first, though all four weigh the same, and the
-    other stays to stand in for it.
+    Sensors 0 and 1 are near copies of each other, 2 and 3 independent,
+    and sensor 3 weighs twice as much as the others: one of the pair goes
+    first, and the other then stays to stand in for it.
 
     >>> import numpy as np
     >>> from sklearn_dynst._pruning import prune_covering
     >>> cov = np.eye(4)
     >>> cov[0, 1] = cov[1, 0] = 0.95
-    >>> prune_covering(np.ones(4), np.ones(4, bool), 0.25, cov)
+    >>> weights = np.array([1.0, 1.0, 1.0, 2.0])
+    >>> prune_covering(weights, np.ones(4, bool), 0.25, cov)
     array([False,  True,  True,  True])
-    >>> prune_covering(np.ones(4), np.ones(4, bool), 0.5, cov)
+    >>> prune_covering(weights, np.ones(4, bool), 0.5, cov)
     array([False,  True, False,  True])
     """
     weights = np.clip(np.asarray(weights, dtype=float), 0.0, None)
@@ -434,27 +435,49 @@ def prune_covering(weights, active, sparsity, covariance, *, required=None,
     total = costs.sum()
     kept, precision, _ = _precision(covariance, active, ridge)
     off = np.flatnonzero(~active)
-    gains = covariance[np.ix_(off, kept)] @ precision  # K: off x kept
+    n_kept = kept.size
+    # K, the kriging weights of the off sensors (rows) on the kept ones
+    # (columns); rows for the sensors this call switches off are appended.
+    # A removed sensor's column is swapped to the end and the views shrink,
+    # so every update is in place.
+    gains = np.zeros((off.size + n_kept, n_kept))
+    gains[:off.size] = covariance[np.ix_(off, kept)] @ precision
+    row_weights = np.zeros(off.size + n_kept)
+    row_weights[:off.size] = weights[off]
+    n_off = off.size
+    # sum_i w_i K_ij^2 per kept sensor, kept up to date by rank-one algebra
+    leaned = row_weights[:n_off] @ gains[:n_off] ** 2
+    own = weights[kept].copy()
+    fixed = required[kept].copy()
     kept_cost = costs[active].sum()
-    while kept_cost > budget + 1e-9 * total and kept.size > 1:
-        diag = np.diag(precision)
-        added = (weights[kept] + weights[off] @ gains ** 2) / diag
-        added[required[kept]] = np.inf
+    while kept_cost > budget + 1e-9 * total and n_kept > 1:
+        diag = precision[:n_kept, :n_kept].diagonal()
+        added = (own[:n_kept] + leaned[:n_kept]) / diag
+        added[fixed[:n_kept]] = np.inf
         position = int(np.argmin(added))
         if not np.isfinite(added[position]):
             break  # only required sensors are left
-        sensor = kept[position]
-        rest = np.arange(kept.size) != position
-        column = precision[rest, position]
-        # the switched-off sensor's kriging weights on the rest, and the
-        # others' weights without it (rank-one downdate of the precision)
-        row = -column / diag[position]
-        gains = np.vstack([gains[:, rest] + np.outer(gains[:, position], row),
-                           row])
-        precision = (precision[np.ix_(rest, rest)]
-                     - np.outer(column, column) / diag[position])
-        off = np.append(off, sensor)
-        kept = kept[rest]
+        last = n_kept - 1
+        swap = [position, last], [last, position]
+        for array in (kept, own, leaned, fixed):
+            array[swap[0]] = array[swap[1]]
+        precision[swap[0], :n_kept] = precision[swap[1], :n_kept]
+        precision[:n_kept, swap[0]] = precision[:n_kept, swap[1]]
+        gains[:n_off, swap[0]] = gains[:n_off, swap[1]]
+        sensor, pivot = kept[last], precision[last, last]
+        column = precision[:last, last].copy()
+        row = -column / pivot  # the removed sensor's weights on the rest
+        lean = gains[:n_off, last].copy()
+        weighted = row_weights[:n_off] * lean
+        # K[:, l] += lean * row[l]: update sum_i w_i K_il^2 before K itself
+        leaned[:last] += (2 * row * (weighted @ gains[:n_off, :last])
+                          + row ** 2 * (weighted @ lean + own[last]))
+        gains[:n_off, :last] += np.outer(lean, row)
+        gains[n_off, :last] = row
+        row_weights[n_off] = own[last]
+        n_off += 1
+        precision[:last, :last] -= np.outer(column, column) / pivot
+        n_kept = last
         active[sensor] = False
         kept_cost -= costs[sensor]
     return active
