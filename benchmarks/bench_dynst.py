@@ -24,7 +24,7 @@ Usage::
         [--sparsities 0.3 0.5 0.7 0.9] [--seeds 0 1 2] [--n-random 5 | --random-seeds 3 4]
         [--methods dense dynst qr ...] [--ablation] [--jobs 2] [--threads N] [--max-epochs 100] [--data-home ../shared/data]
         [--out benchmarks/results] [--cache benchmarks/.cache]
-        [--cached-only]
+        [--cached-only] [--from-raw RAW.csv ...]
 """
 
 import argparse
@@ -215,7 +215,19 @@ def main():
     parser.add_argument("--cached-only", action="store_true",
                         help="tabulate the fits already in the cache, run "
                              "none (a partial table of an unfinished run)")
+    parser.add_argument("--from-raw", nargs="+", default=None,
+                        metavar="CSV",
+                        help="tabulate the rows of these dynst_raw.csv files "
+                             "(later files win for the same dataset, method, "
+                             "sparsity and seed), run none")
     args = parser.parse_args()
+    if args.from_raw:
+        raw = pd.concat([pd.read_csv(path) for path in args.from_raw])
+        raw = raw.drop_duplicates(["dataset", "method", "sparsity", "seed"],
+                                  keep="last")
+        sources = ["Rows from " + ", ".join(args.from_raw) + "."]
+        print("\n".join(write_tables(raw, Path(args.out), sources)))
+        return
     threads = args.threads or max(1, (os.cpu_count() or 1) // args.jobs)
     model_dir = Path(args.cache) / "models"
     cached_fit = joblib.Memory(args.cache, verbose=0).cache(
@@ -238,29 +250,36 @@ def main():
                                    model_dir, args.max_epochs, code)
         for d, m, s, seed in tasks)
     raw = pd.DataFrame(rows)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    raw.to_csv(out / "dynst_raw.csv", index=False)
-    mean, wide = summarise(raw)
-    mean.to_csv(out / "dynst.csv")
-    wide.round(3).reset_index().to_csv(out / "dynst_summary.csv", index=False)
-    text = [machine_line(args.seeds), "",
-            "## Test MAE per selection (same forecaster)", "",
-            wide.round(3).to_markdown(), "",
-            "## All metrics", "", mean.round(3).to_markdown()]
+    text = write_tables(raw, Path(args.out), [machine_line(args.seeds)])
     if args.time_dataset in args.datasets and (
             model_dir / code / f"{args.time_dataset}-dense-0.0.joblib"
     ).exists():
         timing = predict_time_ratios(args.time_dataset, args.sparsities,
                                      model_dir / code, args.data_home,
                                      os.cpu_count() or 1)
-        timing.to_csv(out / "dynst_predict_time.csv", index=False)
+        timing.to_csv(Path(args.out) / "dynst_predict_time.csv", index=False)
         text += ["", f"## Predict time, dense / compact, "
                      f"{args.time_dataset} (one process, "
                      f"{os.cpu_count()} threads)", "",
                  timing.round(4).to_markdown(index=False)]
-    (out / "dynst.md").write_text("\n".join(text) + "\n")
+        (Path(args.out) / "dynst.md").write_text("\n".join(text) + "\n")
     print("\n".join(text))
+
+
+def write_tables(raw, out, header):
+    """Write the raw rows, their summary and a Markdown report to ``out``;
+    return the report's lines (``header`` first)."""
+    out.mkdir(parents=True, exist_ok=True)
+    raw.to_csv(out / "dynst_raw.csv", index=False)
+    mean, wide = summarise(raw)
+    mean.to_csv(out / "dynst.csv")
+    wide.round(3).reset_index().to_csv(out / "dynst_summary.csv", index=False)
+    text = [*header, "",
+            "## Test MAE per selection (same forecaster)", "",
+            wide.round(3).to_markdown(), "",
+            "## All metrics", "", mean.round(3).to_markdown()]
+    (out / "dynst.md").write_text("\n".join(text) + "\n")
+    return text
 
 
 if __name__ == "__main__":

@@ -71,13 +71,12 @@ class DynSTRegressor(BaseSensorForecaster):
         "auto" is "absence" where it applies and ``sparsity <= 0.8``, else
         "removal" (with ``sparsity="auto"``, at each update's current
         sparsity). The absence cost counts what a sensor's own forecast
-        loses, not what the others lose without it: right while many
-        sensors stay (redundancy decides), wrong when a few must stand in
-        for all (coverage decides). On METR-LA (3 seeds, mean test MAE)
-        "absence" gave 3.90, 3.98, 4.15 and 4.81 at sparsity 0.3, 0.5, 0.7
-        and 0.9, against 4.06, 4.18, 4.37 and 4.78 for random subsets
-        through the same forecaster; at 0.9 "removal" gives 4.56 (random
-        subsets 4.75). Swaps drop the
+        loses, not what the others lose without it; ``coverage`` adds that.
+        Without ``coverage`` and without interpolated bases, on METR-LA (3
+        seeds, mean test MAE) "absence" gave 3.90, 3.98, 4.15 and 4.81 at
+        sparsity 0.3, 0.5, 0.7 and 0.9, against 4.06, 4.18, 4.37 and 4.78
+        for random subsets through the same forecaster; at 0.9 "removal"
+        gave 4.56 (random subsets 4.75). Swaps drop the
         active sensors of least value (least Fisher value, for "magnitude"
         the smallest mask gradient) and regrow the switched-off ones whose
         return lowers the loss most (largest mask gradient). On METR-LA at
