@@ -1,5 +1,7 @@
 """Tests of sklearn_dynst.callbacks (DynST training policies) on rigged nets."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
@@ -166,3 +168,40 @@ def test_swaps_keep_the_count_and_spare_required_sensors():
     assert n_active[1] == n_active[2]  # a swap changes members, not count
     assert pruning.active_[9]
     assert n_active[-1] == 5
+
+
+def test_absence_cost_and_its_standard_error_from_the_training_steps():
+    rng = np.random.default_rng(0)
+    callback = IterativeSensorPruning(0.5, [1], importance="absence")
+    callback._reset_absence(5)
+    index = torch.tensor([0, 2, 3])  # sensors 1 and 4 are off
+    batches = []
+    for _ in range(3):
+        presence = torch.tensor(rng.random((40, 3)) > 0.5, dtype=torch.float)
+        errors = torch.tensor(rng.gamma(2.0, size=(40, 5, 4)),
+                              dtype=torch.float)
+        observed = torch.tensor(rng.random((40, 5, 4)) > 0.2)
+        errors = errors * observed
+        net = SimpleNamespace(module_=SimpleNamespace(
+            last_presence_=presence, sensor_index=index))
+        callback.on_batch_end(net, training=True, sample_errors=errors,
+                              sample_observed=observed)
+        batches.append((presence.numpy(), errors[:, index].numpy(),
+                        observed[:, index].numpy()))
+    presence = np.concatenate([b[0] for b in batches]).astype(bool)
+    errors = np.concatenate([b[1] for b in batches]).sum(2)
+    count = np.concatenate([b[2] for b in batches]).sum(2)
+    cost = callback._absence_cost()
+    noise = callback.importance_errors_
+    for column, sensor in enumerate(index.tolist()):
+        hidden, shown = ~presence[:, column], presence[:, column]
+        expected = (errors[hidden, column].sum() / count[hidden, column].sum()
+                    - errors[shown, column].sum() / count[shown, column].sum())
+        np.testing.assert_allclose(cost[sensor], expected, rtol=1e-5)
+        means = errors[:, column] / np.maximum(count[:, column], 1)
+        valid = count[:, column] > 0
+        se = np.sqrt(means[hidden & valid].var(ddof=1) / (hidden & valid).sum()
+                     + means[shown & valid].var(ddof=1) / (shown & valid).sum())
+        np.testing.assert_allclose(noise[sensor], se, rtol=1e-4)
+    assert np.isinf(cost[[1, 4]]).all()  # never measured
+    assert callback.absence_sums_.sum() == 0  # a new accumulation starts
