@@ -215,6 +215,9 @@ class _SensorPruningBase(Callback):
     def _apply(self, net):
         net.module_.set_active(np.flatnonzero(self.active_))
 
+    def _sparsity(self):
+        return switched_off_share(self.active_, self.costs)
+
     @staticmethod
     def _sensor_covariance(module):
         """Per-sensor covariance of the interpolated bases (the mean of the
