@@ -126,8 +126,14 @@ class DynSTRegressor(BaseSensorForecaster):
         cost, its own importance per unit of interpolation error times that
         error's variance given the other kept sensors, plus what the
         sensors already off lose when they can no longer lean on it
-        (:func:`~sklearn_dynst._pruning.prune_covering`). False ranks by
-        importance once per round.
+        (:func:`~sklearn_dynst._pruning.prune_covering`). The absence
+        costs are first shrunk towards their mean by their measured noise,
+        so that where they are all noise coverage alone decides. False
+        ranks by importance once per round. Test MAE with / without it
+        (interpolated bases both times) at sparsity 0.3, 0.5, 0.7, 0.9:
+        METR-LA (3 seeds) 3.887 / 3.868, 3.917 / 3.958, 4.064 / 4.150,
+        4.507 / 4.810 mph (dense 3.909); ERA5 (seed 0) 0.953 / 0.949,
+        0.918 / 0.951, 0.920 / 0.937, 0.925 / 0.969 K (dense 0.913).
     update_every : int or "auto", default="auto"
         With ``sparsity="auto"``: training steps between PALS updates.
         "auto" is the public PALS code's 20 when the decision period holds
