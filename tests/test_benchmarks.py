@@ -67,3 +67,36 @@ def test_quick_run_writes_tables_and_resumes_from_cache(
     again = run_benchmark.main(argv)
     assert "7 fits, 7 already in the cache" in capsys.readouterr().out
     pd.testing.assert_series_equal(again["MAE"], summary["MAE"])
+
+
+def test_bench_dynst_tabulates_several_runs_from_raw(monkeypatch, tmp_path):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import bench_dynst
+
+    columns = ["MAE", "RMSE", "MAE@3", "MAE@6", "MAE@12", "fit_s", "epochs",
+               "n_kept", "predict_s"]
+
+    def rows(entries):
+        return pd.DataFrame([
+            {"dataset": "metr_la", "method": method, "sparsity": sparsity,
+             "seed": seed, **dict.fromkeys(columns, value)}
+            for method, sparsity, seed, value in entries])
+
+    old = tmp_path / "old.csv"
+    new = tmp_path / "new.csv"
+    rows([("dense", 0.0, 0, 4.0), ("qr", 0.5, 0, 4.2),
+          ("dynst", 0.5, 0, 4.4)]).to_csv(old, index=False)
+    rows([("dynst", 0.5, 0, 4.1)]).to_csv(new, index=False)
+    out = tmp_path / "tables"
+    monkeypatch.setattr(sys, "argv", ["bench_dynst.py", "--from-raw",
+                                      str(old), str(new), "--out", str(out)])
+    bench_dynst.main()
+    sys.modules.pop("bench_dynst", None)
+    summary = pd.read_csv(out / "dynst_summary.csv")
+    # the later file's DynST row replaces the earlier one
+    assert summary.loc[0, "dynst"] == pytest.approx(4.1)
+    assert summary.loc[0, "qr"] == pytest.approx(4.2)
+    assert summary.loc[0, "dynst vs dense %"] == pytest.approx(2.5)
+    assert bool(summary.loc[0, "dynst best"])
+    assert len(pd.read_csv(out / "dynst_raw.csv")) == 3
+    assert "Rows from" in (out / "dynst.md").read_text()
