@@ -249,26 +249,28 @@ def main():
         joblib.delayed(cached_fit)(d, m, s, seed, args.data_home, threads,
                                    model_dir, args.max_epochs, code)
         for d, m, s, seed in tasks)
-    raw = pd.DataFrame(rows)
-    text = write_tables(raw, Path(args.out), [machine_line(args.seeds)])
+    out = Path(args.out)
+    footer = []
     if args.time_dataset in args.datasets and (
             model_dir / code / f"{args.time_dataset}-dense-0.0.joblib"
     ).exists():
         timing = predict_time_ratios(args.time_dataset, args.sparsities,
                                      model_dir / code, args.data_home,
                                      os.cpu_count() or 1)
-        timing.to_csv(Path(args.out) / "dynst_predict_time.csv", index=False)
-        text += ["", f"## Predict time, dense / compact, "
-                     f"{args.time_dataset} (one process, "
-                     f"{os.cpu_count()} threads)", "",
-                 timing.round(4).to_markdown(index=False)]
-        (Path(args.out) / "dynst.md").write_text("\n".join(text) + "\n")
+        out.mkdir(parents=True, exist_ok=True)
+        timing.to_csv(out / "dynst_predict_time.csv", index=False)
+        footer = ["", f"## Predict time, dense / compact, "
+                      f"{args.time_dataset} (one process, "
+                      f"{os.cpu_count()} threads)", "",
+                  timing.round(4).to_markdown(index=False)]
+    text = write_tables(pd.DataFrame(rows), out, [machine_line(args.seeds)],
+                        footer)
     print("\n".join(text))
 
 
-def write_tables(raw, out, header):
-    """Write the raw rows, their summary and a Markdown report to ``out``;
-    return the report's lines (``header`` first)."""
+def write_tables(raw, out, header, footer=()):
+    """Write the raw rows, their summary and a Markdown report (``header``
+    first, ``footer`` last) to ``out``; return the report's lines."""
     out.mkdir(parents=True, exist_ok=True)
     raw.to_csv(out / "dynst_raw.csv", index=False)
     mean, wide = summarise(raw)
@@ -277,7 +279,7 @@ def write_tables(raw, out, header):
     text = [*header, "",
             "## Test MAE per selection (same forecaster)", "",
             wide.round(3).to_markdown(), "",
-            "## All metrics", "", mean.round(3).to_markdown()]
+            "## All metrics", "", mean.round(3).to_markdown(), *footer]
     (out / "dynst.md").write_text("\n".join(text) + "\n")
     return text
 

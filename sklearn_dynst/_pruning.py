@@ -199,13 +199,32 @@ def prune_lowest(scores, active, sparsity, *, required=None, costs=None):
     return active
 
 
-def _precision(covariance, active, ridge):
-    """Inverse of ``covariance[active, active] + ridge * mean variance``."""
-    scale = max(float(np.mean(np.diag(covariance))), 1e-12)
+def _nugget(covariance, ridge):
+    """The ridge in variance units: ``ridge`` times the mean variance."""
+    return ridge * max(float(np.mean(np.diag(covariance))), 1e-12)
+
+
+def _precision(covariance, active, nugget):
+    """Active sensors and the inverse of ``covariance[active, active] +
+    nugget * I`` (empty when none is active)."""
     kept = np.flatnonzero(active)
-    system = covariance[np.ix_(kept, kept)] + ridge * scale * np.eye(kept.size)
-    precision = np.linalg.inv(system)
-    return kept, (precision + precision.T) / 2, ridge * scale
+    precision = np.linalg.inv(covariance[np.ix_(kept, kept)]
+                              + nugget * np.eye(kept.size))
+    return kept, (precision + precision.T) / 2
+
+
+def _conditional_variances(covariance, active, nugget):
+    """:func:`conditional_variances` with the ridge in variance units."""
+    kept, precision = _precision(covariance, active, nugget)
+    variances = np.empty(active.shape[0])
+    # leave-one-out: 1 / P[k, k] is the (ridged) variance of k given others
+    variances[kept] = 1.0 / np.diag(precision)
+    off = np.flatnonzero(~active)
+    gains = covariance[np.ix_(off, kept)] @ precision
+    variances[off] = (np.diag(covariance)[off] + nugget
+                      - np.einsum("ij,ij->i", gains,
+                                  covariance[np.ix_(off, kept)]))
+    return np.clip(variances, nugget, None)
 
 
 def _check_covariance(covariance, n_sensors):
@@ -250,16 +269,8 @@ def conditional_variances(covariance, active, ridge=1e-2):
     """
     active = np.asarray(active, dtype=bool)
     covariance = _check_covariance(covariance, active.shape[0])
-    kept, precision, nugget = _precision(covariance, active, ridge)
-    variances = np.empty(active.shape[0])
-    # leave-one-out: 1 / P[k, k] is the (ridged) variance of k given others
-    variances[kept] = 1.0 / np.diag(precision)
-    off = np.flatnonzero(~active)
-    gains = covariance[np.ix_(off, kept)] @ precision
-    variances[off] = (np.diag(covariance)[off] + nugget
-                      - np.einsum("ij,ij->i", gains,
-                                  covariance[np.ix_(off, kept)]))
-    return np.clip(variances, nugget, None)
+    return _conditional_variances(covariance, active,
+                                  _nugget(covariance, ridge))
 
 
 def dropout_variances(covariance, active, dropout, *, n_patterns=16,
@@ -306,18 +317,17 @@ def dropout_variances(covariance, active, dropout, *, n_patterns=16,
     active = np.asarray(active, dtype=bool)
     covariance = _check_covariance(covariance, active.shape[0])
     rng = np.random.default_rng(random_state)
-    variances = conditional_variances(covariance, active, ridge)
+    nugget = _nugget(covariance, ridge)
+    variances = _conditional_variances(covariance, active, nugget)
     sums = np.zeros(active.shape[0])
     counts = np.zeros(active.shape[0])
+    # each pattern's solve needs only the active sensors' block
+    index = np.flatnonzero(active)
+    block = covariance[np.ix_(index, index)]
     for _ in range(n_patterns if dropout > 0 else 0):
-        present = active & (rng.random(active.shape[0]) >= dropout)
-        absent = active & ~present
-        if present.any():
-            sums[absent] += conditional_variances(covariance, present,
-                                                  ridge)[absent]
-        else:
-            scale = max(float(np.mean(np.diag(covariance))), 1e-12)
-            sums[absent] += np.diag(covariance)[absent] + ridge * scale
+        shown = (rng.random(active.shape[0]) >= dropout)[index]
+        absent = index[~shown]
+        sums[absent] += _conditional_variances(block, shown, nugget)[~shown]
         counts[absent] += 1
     seen = counts > 0
     variances[seen] = sums[seen] / counts[seen]
@@ -433,7 +443,8 @@ def prune_covering(weights, active, sparsity, covariance, *, required=None,
     costs, budget = check_pruning_budget(sparsity, n_sensors,
                                          required=required, costs=costs)
     total = costs.sum()
-    kept, precision, _ = _precision(covariance, active, ridge)
+    kept, precision = _precision(covariance, active,
+                                 _nugget(covariance, ridge))
     off = np.flatnonzero(~active)
     n_kept = kept.size
     # K, the kriging weights of the off sensors (rows) on the kept ones

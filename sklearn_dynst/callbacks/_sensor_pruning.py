@@ -250,7 +250,8 @@ class _SensorPruningBase(Callback):
         active = self.active_
         if self.importance_errors_ is not None:
             importance = shrink_to_mean(importance, self.importance_errors_)
-        measured = np.isfinite(importance) & active
+        importance = importance[active]
+        measured = np.isfinite(importance)
         scale = np.abs(importance[measured]).max() if measured.any() else 1.0
         # a cost at or below zero still leaves the sensor some weight, so
         # that coverage decides among sensors that all look free
@@ -259,13 +260,13 @@ class _SensorPruningBase(Callback):
             covariance, active, module.sensor_dropout,
             ridge=module.base_ridge,
             random_state=int(torch.randint(2 ** 31 - 1, (1,))))
-        weights = np.maximum(importance, floor) / variances
+        weights = np.maximum(importance, floor) / variances[active]
         # an active sensor the round never measured counts as the most
         # important one that it did
-        top = weights[measured].max() if measured.any() else 1.0
-        weights = np.where(measured | ~active, weights, top)
-        median = np.median(weights[active])
-        self.weights_[active] = weights[active] / median
+        weights[~measured] = weights[measured].max() if measured.any() \
+            else 1.0
+        median = np.median(weights)
+        self.weights_[active] = weights / median
         return prune_covering(self.weights_ * median, active, sparsity,
                               covariance, required=self.required,
                               costs=self.costs, ridge=module.base_ridge)
