@@ -1,14 +1,16 @@
-"""DynST at one sparsity with a chosen ``importance``, under the protocol.
+"""DynST with a chosen ``importance`` and ``coverage``, under the protocol.
 
 Compares what a round ranks by (e.g. the absence cost against the Fisher
-estimate that ``importance="auto"`` uses above sparsity 0.8) without the
-baselines: ``bench_dynst.py`` gives those. One line per fit.
+estimate that ``importance="auto"`` uses above sparsity 0.8), or how PALS
+shrinks (``--sparsity auto`` with and without ``--no-coverage``), without
+the baselines: ``bench_dynst.py`` and ``bench_pals.py`` give those. One
+line per fit, with the sparsity reached.
 
 Usage::
 
     python benchmarks/bench_importance.py --datasets metr_la beijing_pm25
-        --importance absence [--sparsity 0.9] [--seeds 0 1 2]
-        [--data-home ../shared/data] [--threads 1]
+        [--importance absence] [--sparsity 0.9 | auto] [--no-coverage]
+        [--seeds 0 1 2] [--data-home ../shared/data] [--threads 1]
 """
 
 import argparse
@@ -21,12 +23,21 @@ from _protocol import VALIDATION_FRACTION, evaluate, load, split
 from sklearn_dynst import DynSTRegressor
 
 
+def _sparsity(text):
+    return text if text == "auto" else float(text)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", required=True)
-    parser.add_argument("--importance", required=True,
+    parser.add_argument("--importance", default="auto",
                         choices=["auto", "absence", "removal", "magnitude"])
-    parser.add_argument("--sparsity", type=float, default=0.9)
+    parser.add_argument("--sparsity", type=_sparsity, default=0.9,
+                        help="a float, or auto (PALS)")
+    parser.add_argument("--no-coverage", dest="coverage",
+                        action="store_false",
+                        help="rank by importance instead of the covering "
+                             "removal")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--max-epochs", type=int, default=100)
     parser.add_argument("--threads", type=int, default=1)
@@ -41,12 +52,14 @@ def main():
             start = time.perf_counter()
             model = DynSTRegressor(
                 args.sparsity, importance=args.importance,
-                adjacency=adjacency, random_state=seed,
+                coverage=args.coverage, adjacency=adjacency, random_state=seed,
                 max_epochs=args.max_epochs,
                 validation_fraction=VALIDATION_FRACTION).fit(X_fit, y_fit)
             mae = evaluate(y_test, model.predict(X_test))["MAE"]
-            print(f"{dataset} importance={args.importance} sparsity "
-                  f"{args.sparsity} seed {seed}: MAE {mae:.3f}, fit "
+            reached = 1 - model.support_.mean()
+            print(f"{dataset} importance={args.importance} coverage="
+                  f"{args.coverage} sparsity {args.sparsity} seed {seed}: "
+                  f"{reached:.3f} off, MAE {mae:.3f}, fit "
                   f"{time.perf_counter() - start:.0f} s", flush=True)
 
 

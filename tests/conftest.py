@@ -48,6 +48,21 @@ def make_sine_series(n_timesteps=200, n_sensors=4, seed=0, noise=0.05):
         (n_timesteps, n_sensors))
 
 
+def make_twin_windows(n_timesteps=600, seed=0):
+    """Windows ``X (n, 6, 8)``, ``y (n, 2, 8)`` where sensors ``i`` and
+    ``i + 4`` are near copies of each other (one of each pair covers both)."""
+    from sklearn_dynst import make_windows
+
+    rng = np.random.default_rng(seed)
+    sources = np.zeros((n_timesteps, 4))
+    for t in range(1, n_timesteps):
+        sources[t] = 0.9 * sources[t - 1] + rng.normal(size=4)
+    series = np.hstack([sources, sources])
+    series += 0.05 * rng.normal(size=series.shape)
+    X, y = make_windows(series, 6, 2)
+    return np.array(X), np.array(y)
+
+
 @pytest.fixture(scope="session")
 def sine_windows():
     """3-D windows ``X (n, 6, 4)`` and targets ``y (n, 2, 4)`` of a sine series."""

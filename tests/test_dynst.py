@@ -22,6 +22,8 @@ from sklearn_dynst._validation import check_n_kept
 from sklearn_dynst._windows import chronological_split
 from sklearn_dynst.metrics import masked_mae
 
+from conftest import make_twin_windows
+
 TINY = {"max_epochs": 3, "batch_size": 16,
         "backbone_params": {"hidden_size": 8}, "random_state": 0}
 
@@ -438,24 +440,12 @@ def test_pruning_history_records_rounds(fitted_pruned):
     assert "valid_loss" in model.history_[-1]
 
 
-def _twin_windows(n_timesteps=600, seed=0):
-    """Windows of 8 sensors where sensors i and i + 4 are near copies."""
-    rng = np.random.default_rng(seed)
-    sources = np.zeros((n_timesteps, 4))
-    for t in range(1, n_timesteps):
-        sources[t] = 0.9 * sources[t - 1] + rng.normal(size=4)
-    series = np.hstack([sources, sources])
-    series += 0.05 * rng.normal(size=series.shape)
-    X, y = make_windows(series, 6, 2)
-    return np.array(X), np.array(y)
-
-
 @pytest.mark.parametrize("coverage", [True, False])
 def test_coverage_keeps_one_of_each_pair_of_twins(coverage):
     # each twin's absence costs little while the other stays; ranking by
     # that cost once per round switches whole pairs off, the covering
     # removal keeps one sensor per source
-    X, y = _twin_windows()
+    X, y = make_twin_windows()
     model = DynSTRegressor(0.5, n_rounds=2, epochs_per_round=2,
                            max_epochs=10, batch_size=32, random_state=0,
                            backbone_params={"hidden_size": 16},

@@ -11,7 +11,7 @@ from sklearn_dynst._net import ForecastNet, MaskedLoss
 from sklearn_dynst._pals import cosine_rate, pals_decision, update_counts
 from sklearn_dynst.callbacks import AdaptiveSensorPruning
 
-from conftest import make_gated_network
+from conftest import make_gated_network, make_twin_windows
 
 
 # -------------------------------------------------------------- controller
@@ -171,6 +171,34 @@ def test_auto_sparsity_in_estimators_pipeline_and_clone():
         DynSTRegressor("half").fit(X, y)
     with pytest.raises(ValueError, match="tolerance"):
         DynSTRegressor("auto", tolerance=0.9).fit(X, y)
+
+
+@pytest.mark.parametrize("coverage", [True, False])
+def test_auto_shrinks_with_the_covering_removal(coverage):
+    # every loss is within tolerance, so PALS shrinks to its ceiling; with
+    # coverage each shrink keeps one sensor of each pair of twins (without
+    # it, this seed switches a whole pair off)
+    X, y = make_twin_windows()
+    model = DynSTRegressor("auto", max_sparsity=0.5, tolerance=100.0,
+                           n_rounds=2, epochs_per_round=2, max_epochs=10,
+                           batch_size=32, random_state=1,
+                           backbone_params={"hidden_size": 16},
+                           coverage=coverage).fit(X, y)
+    kept = model.support_
+    assert kept.sum() == 4 and model.sparsity_ == 0.5
+    assert (kept[:4] | kept[4:]).all() == coverage
+
+
+def test_shrink_target_counts_droppable_sensors_and_costs():
+    callback = AdaptiveSensorPruning()
+    callback.active_ = np.array([True] * 6 + [False] * 4)
+    callback.required, callback.costs = None, None
+    assert callback._sparsity_after(2) == pytest.approx(0.6)
+    callback.required = np.array([True] * 5 + [False] * 5)
+    assert callback._sparsity_after(3) == pytest.approx(0.5)  # 1 droppable
+    callback.required = None
+    callback.costs = np.array([2.0] * 6 + [1.0] * 4)  # active cost 12 of 16
+    assert callback._sparsity_after(3) == pytest.approx(1 - 6 / 16)
 
 
 def test_auto_importance_switches_from_absence_to_fisher_above_0_8():

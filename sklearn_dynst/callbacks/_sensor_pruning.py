@@ -480,6 +480,12 @@ class AdaptiveSensorPruning(_SensorPruningBase):
         sensors every few steps) chose 0.63 for a test MAE of 4.45, where
         DynST at 0.7 reaches 4.15; the cap follows DynST's measured
         ``swap_fraction=0``.
+    coverage : bool, default=True
+        A shrink that regrows nothing switches its sensors off as
+        :class:`IterativeSensorPruning` does with ``coverage``, one at a
+        time by :func:`~sklearn_dynst._pruning.prune_covering` (for a
+        module that interpolates switched-off sensors' bases); False, or
+        an update that also regrows, drops the sensors of least importance.
 
     Attributes
     ----------
@@ -515,7 +521,8 @@ class AdaptiveSensorPruning(_SensorPruningBase):
                  max_sparsity=0.9, min_sparsity=0.2, decision_share=2 / 3,
                  warm_up=0, min_updates=60, importance="removal",
                  required=None,
-                 costs=None, n_score_batches=2, swap_fraction=0.0):
+                 costs=None, n_score_batches=2, swap_fraction=0.0,
+                 coverage=True):
         self.n_steps = n_steps
         self.update_every = update_every
         self.tolerance = tolerance
@@ -532,6 +539,7 @@ class AdaptiveSensorPruning(_SensorPruningBase):
         self.costs = costs
         self.n_score_batches = n_score_batches
         self.swap_fraction = swap_fraction
+        self.coverage = coverage
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self._setup(net)
@@ -594,11 +602,16 @@ class AdaptiveSensorPruning(_SensorPruningBase):
         value = self._importance(net, self._train, presence)
         before = self.active_.copy()
         self.scores_[self.active_] = value[self.active_]
-        if n_grow > 0:
-            value = np.where(self.active_, value, -presence[0])
-        self.active_ = swap_sensors(self.active_, value, n_prune,
-                                    required=self.required, signed=True,
-                                    n_grow=n_grow)
+        if self.coverage and n_grow == 0:
+            if n_prune > 0:
+                self.active_ = self._prune(net, value,
+                                           self._sparsity_after(n_prune))
+        else:
+            if n_grow > 0:
+                value = np.where(self.active_, value, -presence[0])
+            self.active_ = swap_sensors(self.active_, value, n_prune,
+                                        required=self.required, signed=True,
+                                        n_grow=n_grow)
         self._apply(net)
         entry = {"step": self._schedule.step, "loss": loss,
                  "best_loss": self.controller_.best_loss_,
@@ -608,6 +621,19 @@ class AdaptiveSensorPruning(_SensorPruningBase):
                  "n_regrown": int((~before & self.active_).sum())}
         self.path_.append(entry)
         self._epoch_updates.append(entry)
+
+    def _sparsity_after(self, n_prune):
+        """The sparsity once ``n_prune`` more sensors are off (of the
+        droppable ones; with costs, the same share of the active cost)."""
+        required = np.zeros_like(self.active_) if self.required is None \
+            else np.asarray(self.required, dtype=bool)
+        n_active = int(self.active_.sum())
+        n_prune = min(n_prune, int((self.active_ & ~required).sum()))
+        if self.costs is None:
+            return (self.active_.size - n_active + n_prune) / self.active_.size
+        costs = np.asarray(self.costs, dtype=float)
+        kept = costs[self.active_].sum() * (1 - n_prune / n_active)
+        return 1 - max(kept, costs[required].sum()) / costs.sum()
 
     def on_epoch_end(self, net, **kwargs):
         net.history.record("n_active_sensors", int(self.active_.sum()))
