@@ -71,13 +71,12 @@ def _feature_index(sensors, n_values):
     return (sensors[:, None] * n_values + offsets).flatten()
 
 
-def _ridged(covariance, features, ridge, scale):
-    """``covariance[features, features] + ridge * scale * I``: the system
-    every interpolation solves (the ridge keeps it stable when sensors are
-    nearly collinear)."""
-    system = covariance[features][:, features]
+def _ridged(system, ridge, scale):
+    """``system + ridge * scale * I``, for the covariance block of the
+    sensors an interpolation reads: the system every interpolation solves
+    (the ridge keeps it stable when sensors are nearly collinear)."""
     return system + ridge * scale * torch.eye(
-        len(features), dtype=system.dtype, device=system.device)
+        len(system), dtype=system.dtype, device=system.device)
 
 
 def interpolation_maps(covariance, kept, n_values=1, ridge=1e-2):
@@ -136,7 +135,7 @@ def interpolation_maps(covariance, kept, n_values=1, ridge=1e-2):
     U = _feature_index(others, n_values)
     cov = covariance.double()
     scale = float(cov.diagonal().mean().clamp_min(1e-12))
-    precision = torch.linalg.inv(_ridged(cov, S, ridge, scale))
+    precision = torch.linalg.inv(_ridged(cov[S][:, S], ridge, scale))
     precision = (precision + precision.T) / 2
     fill = cov[U][:, S] @ precision
     rows = precision.view(n_kept, n_values, n_kept * n_values)
@@ -408,10 +407,12 @@ class ForecastNetwork(nn.Module):
                 continue
             present = torch.nonzero(shown).flatten()
             hidden = torch.nonzero(~shown).flatten()
-            system = _ridged(covariance, features[present],
-                             self.base_ridge, scale)
-            weights = torch.linalg.solve(system, covariance[features[present]][
-                :, features[hidden]]).T                     # (hidden, present)
+            # the present sensors' rows, gathered once for both blocks
+            known = covariance[features[present]]
+            system = _ridged(known[:, features[present]], self.base_ridge,
+                             scale)
+            weights = torch.linalg.solve(
+                system, known[:, features[hidden]]).T       # (hidden, present)
             out[rows[:, None] & ~shown[None, :]] = (
                 flat[rows][:, present] @ weights.T).flatten()
         return out.view_as(kept)

@@ -22,9 +22,9 @@ from skorch.utils import to_tensor
 
 from .._masks import mask_gradients
 from .._pals import PALSController, cosine_rate, update_counts
-from .._pruning import (dropout_variances,
-                        prune_covering, prune_lowest, pruning_schedule,
-                        shrink_to_mean, swap_sensors, switched_off_share)
+from .._pruning import (_as_mask, dropout_variances, prune_covering,
+                        prune_lowest, pruning_schedule, shrink_to_mean,
+                        swap_sensors, switched_off_share)
 from ._common import DecisionSchedule, validation_loss
 
 __all__ = ["AlternatingMaskTraining", "IterativeSensorPruning",
@@ -109,6 +109,8 @@ class _SensorPruningBase(Callback):
         # importance per unit of interpolation variance, relative to the
         # median of its round (for prune_covering's switched-off sensors)
         self.weights_ = np.ones(module.n_sensors)
+        # the bases' covariance is fixed for the fit: reduced once
+        self._covariance = self._sensor_covariance(module)
         self._reset_absence(module.n_sensors)
         if self.importance in ("absence", "auto") and (
                 module.n_outputs != module.n_sensors
@@ -242,7 +244,7 @@ class _SensorPruningBase(Callback):
         to that round's median.
         """
         module = net.module_
-        covariance = self._sensor_covariance(module)
+        covariance = self._covariance
         if (not self.coverage or covariance is None
                 or self._resolved_importance() == "magnitude"):
             return prune_lowest(importance, self.active_, sparsity,
@@ -625,8 +627,7 @@ class AdaptiveSensorPruning(_SensorPruningBase):
     def _sparsity_after(self, n_prune):
         """The sparsity once ``n_prune`` more sensors are off (of the
         droppable ones; with costs, the same share of the active cost)."""
-        required = np.zeros_like(self.active_) if self.required is None \
-            else np.asarray(self.required, dtype=bool)
+        required = _as_mask(self.required, self.active_.size, "required")
         n_active = int(self.active_.sum())
         n_prune = min(n_prune, int((self.active_ & ~required).sum()))
         if self.costs is None:
