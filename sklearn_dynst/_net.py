@@ -167,7 +167,17 @@ class ForecastNet(BatchWeightMixin, NeuralNet):
 
     def initialize(self):
         self.batch_weight_ = None
-        return super().initialize()
+        super().initialize()
+        # The estimators pass ``module`` as an instance, and skorch makes
+        # that very instance ``module_``. skorch pickles ``module_`` so that
+        # a net fitted on CUDA loads where there is none, but ``module``
+        # would go through plain pickle, CUDA storages and all: file it
+        # with ``module_`` (the prefix matches both; pickle keeps them one
+        # object).
+        if "module" not in self.cuda_dependent_attributes_:
+            self.cuda_dependent_attributes_ = [
+                *self.cuda_dependent_attributes_, "module"]
+        return self
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
         # a fitted estimator drops its optimiser to save space; train on

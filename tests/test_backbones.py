@@ -208,7 +208,7 @@ def test_custom_backbone_class_through_regressor(sine_windows):
                            random_state=0).fit(X, y)
     backbone = model.net_.module_.backbone
     assert isinstance(backbone, LinearMixingBackbone)
-    torch.testing.assert_close(backbone.mixing.diagonal().detach(),
+    torch.testing.assert_close(backbone.mixing.diagonal().detach().cpu(),
                                torch.full((4,), 0.5), atol=0.1, rtol=0)
     y_pred = model.predict(X[:7])
     assert y_pred.shape == (7,) + y.shape[1:]

@@ -325,11 +325,12 @@ def test_early_stopping_restores_best_weights():
     # the restored network has the best validation loss, not the last one
     _, valid = chronological_split(len(X), fraction, gap=y.shape[1] - 1)
     module = model.net_.module_.eval()
+    device = model.net_.device            # CUDA where there is a GPU
     with torch.no_grad():
         x = torch.tensor(to_tokens(X[valid], infer_layout(X)),
-                         dtype=torch.float32)
+                         dtype=torch.float32, device=device)
         target = torch.tensor(to_tokens(y[valid], infer_layout(y)),
-                              dtype=torch.float32)
+                              dtype=torch.float32, device=device)
         loss = MaskedLoss(model.loss)(module(x),
                                       module.scale_target(target)).item()
     assert loss == pytest.approx(min(valid_losses), rel=1e-4)
