@@ -128,10 +128,13 @@ def code_version():
 
 
 def add_run_arguments(parser):
-    """``--threads``, ``--data-home``, ``--out`` and ``--cache``, shared by
-    the cached benchmark scripts."""
+    """``--threads``, ``--device``, ``--data-home``, ``--out`` and
+    ``--cache``, shared by the cached benchmark scripts."""
     parser.add_argument("--threads", type=int, default=os.cpu_count(),
                         help="torch threads")
+    parser.add_argument("--device", default="cpu",
+                        help='torch device of every model: "cpu", "cuda" '
+                             'or "auto" (part of the cache key)')
     parser.add_argument("--data-home", default=os.environ.get(
         "SKLEARN_DYNST_DATA", "../shared/data"))
     parser.add_argument("--out", default="benchmarks/results")

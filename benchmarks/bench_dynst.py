@@ -22,7 +22,8 @@ Usage::
 
     python benchmarks/bench_dynst.py [--datasets metr_la sz_taxi ...]
         [--sparsities 0.3 0.5 0.7 0.9] [--seeds 0 1 2] [--n-random 5 | --random-seeds 3 4]
-        [--methods dense dynst qr ...] [--ablation] [--jobs 2] [--threads N] [--max-epochs 100] [--data-home ../shared/data]
+        [--methods dense dynst qr ...] [--ablation] [--jobs 2] [--threads N]
+        [--device cpu] [--max-epochs 100] [--data-home ../shared/data]
         [--out benchmarks/results] [--cache benchmarks/.cache]
         [--cached-only] [--from-raw RAW.csv ...]
 """
@@ -40,6 +41,7 @@ import torch
 from _protocol import (
     DATASETS,
     VALIDATION_FRACTION,
+    add_run_arguments,
     code_version,
     evaluate,
     load,
@@ -72,7 +74,7 @@ def _predict_seconds(model, X, repeats=3):
 
 
 def fit_one(dataset, method, sparsity, seed, data_home, threads, model_dir,
-            max_epochs=100, code=None):
+            max_epochs=100, code=None, device="cpu"):
     """Fit one (dataset, method, sparsity, seed) job; return its row.
 
     ``code`` (the package's :func:`code_version`) only keys the cache.
@@ -81,7 +83,7 @@ def fit_one(dataset, method, sparsity, seed, data_home, threads, model_dir,
     X, y, _, adjacency = load(dataset, data_home)
     X_fit, X_test, y_fit, y_test = split(X, y)
     params = {"adjacency": adjacency, "random_state": seed,
-              "max_epochs": max_epochs,
+              "max_epochs": max_epochs, "device": device,
               "validation_fraction": VALIDATION_FRACTION}
     start = time.perf_counter()
     if method == "dense":
@@ -103,13 +105,20 @@ def fit_one(dataset, method, sparsity, seed, data_home, threads, model_dir,
            "n_kept": int(model.support_.sum()),
            "predict_s": _predict_seconds(model, X_test)}
     if model_dir is not None and seed == 0:
-        path = Path(model_dir) / code / f"{dataset}-{method}-{sparsity}.joblib"
+        path = Path(model_dir) / _model_folder(code, device) / \
+            f"{dataset}-{method}-{sparsity}.joblib"
         path.parent.mkdir(parents=True, exist_ok=True)
         joblib.dump(model, path)
     print(f"{dataset} {method} sparsity {sparsity} seed {seed}: MAE "
           f"{row['MAE']:.3f}, kept {row['n_kept']}, fit {fit_s:.0f} s",
           flush=True)
     return row
+
+
+def _model_folder(code, device):
+    """Seed 0's models are kept per code version (and device, but for the
+    CPU's) for the predict timings."""
+    return code if device == "cpu" else f"{code}-{device}"
 
 
 def jobs(args):
@@ -203,15 +212,10 @@ def main():
                         default=["metr_la", "beijing_pm25"])
     parser.add_argument("--time-dataset", default="era5_uk_t2m")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch threads per job (default: the cores "
-                             "shared among the jobs)")
     parser.add_argument("--max-epochs", type=int, default=100,
                         help="epoch cap of every fit (a smoke test: 5)")
-    parser.add_argument("--data-home", default=os.environ.get(
-        "SKLEARN_DYNST_DATA", "../shared/data"))
-    parser.add_argument("--out", default="benchmarks/results")
-    parser.add_argument("--cache", default="benchmarks/.cache")
+    add_run_arguments(parser)
+    parser.set_defaults(threads=None)
     parser.add_argument("--cached-only", action="store_true",
                         help="tabulate the fits already in the cache, run "
                              "none (a partial table of an unfinished run)")
@@ -237,7 +241,8 @@ def main():
              for seed in seeds]
     if args.cached_only:
         done = [task for task in tasks if cached_fit.check_call_in_cache(
-            *task, args.data_home, threads, model_dir, args.max_epochs, code)]
+            *task, args.data_home, threads, model_dir, args.max_epochs, code,
+            args.device)]
         print(f"{len(done)} of {len(tasks)} fits are cached; tabulating "
               "those", flush=True)
         tasks = done
@@ -247,24 +252,25 @@ def main():
     print(f"{len(tasks)} fits ({args.jobs} at a time)", flush=True)
     rows = joblib.Parallel(n_jobs=args.jobs)(
         joblib.delayed(cached_fit)(d, m, s, seed, args.data_home, threads,
-                                   model_dir, args.max_epochs, code)
+                                   model_dir, args.max_epochs, code,
+                                   args.device)
         for d, m, s, seed in tasks)
     out = Path(args.out)
     footer = []
+    models = model_dir / _model_folder(code, args.device)
     if args.time_dataset in args.datasets and (
-            model_dir / code / f"{args.time_dataset}-dense-0.0.joblib"
-    ).exists():
+            models / f"{args.time_dataset}-dense-0.0.joblib").exists():
         timing = predict_time_ratios(args.time_dataset, args.sparsities,
-                                     model_dir / code, args.data_home,
+                                     models, args.data_home,
                                      os.cpu_count() or 1)
         out.mkdir(parents=True, exist_ok=True)
         timing.to_csv(out / "dynst_predict_time.csv", index=False)
         footer = ["", f"## Predict time, dense / compact, "
                       f"{args.time_dataset} (one process, "
-                      f"{os.cpu_count()} threads)", "",
+                      f"{os.cpu_count()} threads, {args.device})", "",
                   timing.round(4).to_markdown(index=False)]
-    text = write_tables(pd.DataFrame(rows), out, [machine_line(args.seeds)],
-                        footer)
+    text = write_tables(pd.DataFrame(rows), out, [
+        machine_line(args.seeds) + f" Device {args.device}."], footer)
     print("\n".join(text))
 
 

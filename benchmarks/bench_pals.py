@@ -20,6 +20,7 @@ Usage::
 
     python benchmarks/bench_pals.py [--datasets metr_la sz_taxi
         beijing_pm25 era5_uk_t2m] [--seeds 0 1 2] [--tolerance 1.1]
+        [--jobs 1] [--threads N] [--device cpu]
         [--data-home ../shared/data] [--out benchmarks/results]
 """
 
@@ -56,7 +57,8 @@ def sparsest_within(tolerance):
     return pick
 
 
-def run_job(dataset, seed, data_home, tolerance, threads, code=None):
+def run_job(dataset, seed, data_home, tolerance, threads, code=None,
+            device="cpu"):
     """Grid search and ``"auto"`` on one dataset and seed; one row.
 
     ``code`` (the package's code version) only keys the cache.
@@ -65,7 +67,7 @@ def run_job(dataset, seed, data_home, tolerance, threads, code=None):
     X, y, _, adjacency = load(dataset, data_home)
     X_fit, X_test, y_fit, y_test = split(X, y)
     params = {"adjacency": adjacency, "random_state": seed,
-              "validation_fraction": VALIDATION_FRACTION}
+              "validation_fraction": VALIDATION_FRACTION, "device": device}
     fold = np.full(len(X_fit), -1)
     _, valid = chronological_split(len(X_fit), VALIDATION_FRACTION,
                                    gap=HORIZON - 1)
@@ -107,12 +109,17 @@ def main():
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--tolerance", type=float, default=1.1)
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="(dataset, seed) jobs in parallel; the time "
+                             "ratio stays within each job")
     args = add_run_arguments(parser).parse_args()
     cached = joblib.Memory(args.cache, verbose=0).cache(
         run_job, ignore=["threads"])
     code = code_version()
-    rows = [cached(d, s, args.data_home, args.tolerance, args.threads, code)
-            for d in args.datasets for s in args.seeds]
+    rows = joblib.Parallel(n_jobs=args.jobs)(
+        joblib.delayed(cached)(d, s, args.data_home, args.tolerance,
+                               args.threads, code, args.device)
+        for d in args.datasets for s in args.seeds)
     raw = pd.DataFrame(rows)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -123,7 +130,8 @@ def main():
     table = raw.groupby("dataset", sort=False)[columns].mean()
     table.round(4).to_csv(out / "pals.csv")
     text = "\n".join([
-        machine_line(args.seeds) + f" {args.threads} torch threads.", "",
+        machine_line(args.seeds) + f" Device {args.device}; {args.jobs} "
+        f"jobs at a time, {args.threads} torch threads each.", "",
         f"Grid: sparsest level with validation MAE within {args.tolerance}"
         " x dense; means over seeds.", "", table.round(3).to_markdown(), ""])
     (out / "pals.md").write_text(text)

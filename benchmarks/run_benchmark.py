@@ -271,9 +271,6 @@ def main(argv=None):
                         help="use the last N windows of each data set")
     parser.add_argument("--jobs", type=int, default=2,
                         help="fits run in parallel (joblib processes)")
-    parser.add_argument("--device", default="cpu",
-                        help='torch device of every model: "cpu", "cuda" '
-                             'or "auto"')
     parser.add_argument("--repeats", type=int, default=3,
                         help="predict timings per model (median)")
     add_run_arguments(parser)
