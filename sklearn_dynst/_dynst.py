@@ -44,8 +44,9 @@ class DynSTRegressor(BaseSensorForecaster):
         ``sensor_costs``). "auto" lets the training choose it (PALS, see
         :class:`~sklearn_dynst.callbacks.AdaptiveSensorPruning` and the
         parameters ``update_every`` to ``decision_share``): starting from
-        every sensor, it shrinks while the validation loss stays within
-        ``tolerance`` times the best seen, and expands when it does not;
+        every sensor, it shrinks while the validation error (MAE in the
+        target's units) stays within ``tolerance`` times the best seen, and
+        expands when it does not;
         the level reached is ``sparsity_``, the path in ``history_``.
     pruning : {"iterative", "one-shot", "dst"}, default="iterative"
         "iterative" is DynST's schedule above. "one-shot" trains as long,
@@ -141,8 +142,8 @@ class DynSTRegressor(BaseSensorForecaster):
         "auto" is the public PALS code's 20 when the decision period holds
         at least 60 updates, fewer steps otherwise (small data sets).
     tolerance : float >= 1, default=1.1
-        With ``sparsity="auto"``: PALS's lambda, the validation loss allowed
-        relative to the best seen.
+        With ``sparsity="auto"``: PALS's lambda, the validation error (MAE
+        in the target's units) allowed relative to the best seen.
     growth : float > 1, default=1.1
         With ``sparsity="auto"``: PALS's gamma, how many times more sensors
         a shrink prunes than it regrows (an expand: regrows than prunes).
@@ -212,10 +213,11 @@ class DynSTRegressor(BaseSensorForecaster):
         out (they cost no forward or backward pass) and up-weight the kept
         easy ones so the loss stays unbiased; see
         :class:`~sklearn_dynst.callbacks.SamplePruning`, whose defaults the
-        float uses, with annealing to the full data once the validation
-        loss has stalled for ``patience // 2`` epochs. Pass a
-        ``SamplePruning`` to set its other parameters (its ``time_axis`` is
-        set by the estimator). None trains on every sample every epoch.
+        float uses (full data in the last ``anneal`` share of
+        ``max_epochs``; with early stopping, training usually ends before
+        that). Pass a ``SamplePruning`` to set its other parameters, e.g.
+        ``anneal_patience`` (its ``time_axis`` is set by the estimator).
+        None trains on every sample every epoch.
     weight_sparsity : float, "auto" or None, default=None
         Unstructured sparsity of the backbone's linear and convolution
         weights and of the decoder's sensor mixing (see

@@ -205,3 +205,29 @@ def test_absence_cost_and_its_standard_error_from_the_training_steps():
         np.testing.assert_allclose(noise[sensor], se, rtol=1e-4)
     assert np.isinf(cost[[1, 4]]).all()  # never measured
     assert callback.absence_sums_.sum() == 0  # a new accumulation starts
+
+
+def test_validation_loss_is_the_mae_in_the_targets_units():
+    # PALS compares the validation error a grid search would read: the MAE
+    # of the forecasts mapped back to the target's units, over the observed
+    # truths; sensors of larger spread weigh more than in the z-scored loss
+    from skorch.dataset import Dataset
+
+    from sklearn_dynst.callbacks._common import validation_loss
+    from sklearn_dynst.metrics import masked_mae
+
+    X, y = _data()
+    y = y * np.linspace(1.0, 50.0, N_SENSORS)[None, :, None, None] + 3.0
+    y[::5, 2, 0, 0] = np.nan
+    net = _fit(_net(X, y, []), X, np.nan_to_num(y))
+    valid = Dataset({"x": X, "sample_index": np.arange(len(X))}, y)
+    forecast = net.module_.inverse_transform(
+        net.forward({"x": X})).detach().numpy()
+    expected = masked_mae(y.reshape(len(y), -1),
+                          forecast.reshape(len(y), -1))
+    assert validation_loss(net, valid) == pytest.approx(expected, rel=1e-5)
+    # not the z-scored loss the net trains on (targets of spread 1 to 50)
+    z_loss = float(net.get_loss(net.forward({"x": X}), torch.as_tensor(y)))
+    assert validation_loss(net, valid) > 5 * z_loss
+    # without validation data: the fallback's mean
+    assert validation_loss(net, None, fallback=[1.0, 3.0]) == 2.0

@@ -424,7 +424,9 @@ class AdaptiveSensorPruning(_SensorPruningBase):
 
     Starting from every sensor, every ``update_every`` training steps from
     the end of the ``warm_up`` epochs to ``decision_share`` of the
-    training, the validation loss is
+    training, the validation error (the MAE of the forecasts in the
+    target's units, which a grid search over the sparsity would compare;
+    the mean recent training loss without a validation split) is
     compared with ``tolerance`` times the best seen
     (:func:`~sklearn_dynst._pals.pals_decision`): shrink (prune ``growth``
     times more sensors than are regrown), expand (regrow more than are

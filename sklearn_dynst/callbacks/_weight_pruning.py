@@ -7,7 +7,7 @@ every ``update_every`` steps of its decision period drops the active
 weights of smallest magnitude and regrows the switched-off ones of largest
 gradient (RigL). A float ``sparsity`` is reached along a cubic schedule; with
 ``"auto"`` the PALS controller decides (shrink, expand, stable) from the
-validation loss, as for sensors.
+validation error (MAE in the target's units), as for sensors.
 """
 
 import torch
