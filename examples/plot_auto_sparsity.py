@@ -2,8 +2,8 @@
 
 Fits ``DynSTRegressor(sparsity="auto")`` on the shipped METR-LA data and
 draws the sparsity after each PALS update, marked shrink / expand / stable,
-with the validation loss and the ``tolerance x best`` threshold that
-decides between them. Prints the level chosen and the test MAE beside the
+with the validation error (MAE, in mph) and the ``tolerance x best``
+threshold that decides between them. Prints the level chosen and the test MAE beside the
 dense model's. Saves ``auto_sparsity.png``.
 
 Run: ``python examples/plot_auto_sparsity.py [--output PATH]``.

@@ -83,8 +83,9 @@ def plot_sparsity_path(history, *, ax=None, loss=True, tolerance=None,
         ``step``, ``sparsity``, ``decision``, ``loss``, ``best_loss``).
     ax : matplotlib Axes, default=None
     loss : bool, default=True
-        Also draw the validation loss of each update on a second y axis,
-        with ``tolerance`` times the best loss when ``tolerance`` is given.
+        Also draw the validation error each update compared (PALS: the
+        MAE in the target's units) on a second y axis, with ``tolerance``
+        times the best when ``tolerance`` is given.
     tolerance : float, default=None
         PALS's lambda, to draw the shrink threshold.
     title : str, default=None
@@ -128,12 +129,12 @@ def plot_sparsity_path(history, *, ax=None, loss=True, tolerance=None,
     if loss:
         right = ax.twinx()
         right.plot(steps, [u["loss"] for u in updates], color="tab:blue",
-                   lw=0.8, alpha=0.7, label="validation loss")
+                   lw=0.8, alpha=0.7, label="validation error")
         if tolerance is not None:
             right.plot(steps, [tolerance * u["best_loss"] for u in updates],
                        color="tab:blue", lw=0.8, ls="--",
                        label=f"{tolerance} x best")
-        right.set_ylabel("validation loss", color="tab:blue")
+        right.set_ylabel("validation error", color="tab:blue")
         right.legend(loc="lower right", fontsize="small")
         ax.right_ax = right
     if title:
