@@ -25,7 +25,7 @@ Usage::
         [--methods dense dynst qr ...] [--ablation] [--jobs 2] [--threads N]
         [--device cpu] [--max-epochs 100] [--data-home ../shared/data]
         [--out benchmarks/results] [--cache benchmarks/.cache]
-        [--cached-only] [--from-raw RAW.csv ...]
+        [--cached-only] [--from-raw RAW.csv ...] [--time-models DIR]
 """
 
 import argparse
@@ -219,12 +219,26 @@ def main():
     parser.add_argument("--cached-only", action="store_true",
                         help="tabulate the fits already in the cache, run "
                              "none (a partial table of an unfinished run)")
+    parser.add_argument("--time-models", default=None, metavar="DIR",
+                        help="only time predict, dense / compact, on the "
+                             "--time-dataset models saved in DIR "
+                             "(<dataset>-dense-0.0.joblib, "
+                             "<dataset>-dynst-<sparsity>.joblib), run none")
     parser.add_argument("--from-raw", nargs="+", default=None,
                         metavar="CSV",
                         help="tabulate the rows of these dynst_raw.csv files "
                              "(later files win for the same dataset, method, "
                              "sparsity and seed), run none")
     args = parser.parse_args()
+    if args.time_models:
+        timing = predict_time_ratios(args.time_dataset, args.sparsities,
+                                     args.time_models, args.data_home,
+                                     args.threads or os.cpu_count() or 1)
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        timing.to_csv(out / "dynst_predict_time.csv", index=False)
+        print(timing.round(4).to_markdown(index=False))
+        return
     if args.from_raw:
         raw = pd.concat([pd.read_csv(path) for path in args.from_raw])
         raw = raw.drop_duplicates(["dataset", "method", "sparsity", "seed"],
