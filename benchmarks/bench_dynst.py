@@ -231,12 +231,8 @@ def main():
                              "sparsity and seed), run none")
     args = parser.parse_args()
     if args.time_models:
-        timing = predict_time_ratios(args.time_dataset, args.sparsities,
-                                     args.time_models, args.data_home,
+        timing = write_predict_times(args, args.time_models,
                                      args.threads or os.cpu_count() or 1)
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        timing.to_csv(out / "dynst_predict_time.csv", index=False)
         print(timing.round(4).to_markdown(index=False))
         return
     if args.from_raw:
@@ -274,11 +270,7 @@ def main():
     models = model_dir / _model_folder(code, args.device)
     if args.time_dataset in args.datasets and (
             models / f"{args.time_dataset}-dense-0.0.joblib").exists():
-        timing = predict_time_ratios(args.time_dataset, args.sparsities,
-                                     models, args.data_home,
-                                     os.cpu_count() or 1)
-        out.mkdir(parents=True, exist_ok=True)
-        timing.to_csv(out / "dynst_predict_time.csv", index=False)
+        timing = write_predict_times(args, models, os.cpu_count() or 1)
         footer = ["", f"## Predict time, dense / compact, "
                       f"{args.time_dataset} (one process, "
                       f"{os.cpu_count()} threads, {args.device})", "",
@@ -286,6 +278,17 @@ def main():
     text = write_tables(pd.DataFrame(rows), out, [
         machine_line(args.seeds) + f" Device {args.device}."], footer)
     print("\n".join(text))
+
+
+def write_predict_times(args, models, threads):
+    """Time the ``--time-dataset`` models saved in ``models`` and write
+    ``dynst_predict_time.csv`` to ``--out``; return the table."""
+    timing = predict_time_ratios(args.time_dataset, args.sparsities, models,
+                                 args.data_home, threads)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    timing.to_csv(out / "dynst_predict_time.csv", index=False)
+    return timing
 
 
 def write_tables(raw, out, header, footer=()):
