@@ -213,3 +213,22 @@ def test_custom_backbone_class_through_regressor(sine_windows):
     y_pred = model.predict(X[:7])
     assert y_pred.shape == (7,) + y.shape[1:]
     assert np.isfinite(y_pred).all()
+
+
+def test_all_sensor_decoder_reads_each_samples_own_sensors():
+    # a (batch, k) sensor_index gives each sample its own kept sensors: the
+    # same forecast as decoding that sample alone with its 1-D index
+    from sklearn_dynst.backbones._blocks import AllSensorDecoder
+
+    torch.manual_seed(0)
+    decoder = AllSensorDecoder(n_sensors=7, n_outputs=7, d_model=8,
+                               out_features=2).eval()
+    tokens = torch.randn(3, 4, 8)
+    index = torch.stack([torch.randperm(7)[:4] for _ in range(3)])
+    with torch.no_grad():
+        batched = decoder(tokens, index)
+        assert batched.shape == (3, 7, 2)
+        for j in range(3):
+            torch.testing.assert_close(
+                batched[j:j + 1], decoder(tokens[j:j + 1], index[j]),
+                rtol=1e-5, atol=1e-6)

@@ -142,15 +142,14 @@ class AllSensorDecoder(nn.Module):
             tokens = tokens * token_mask.unsqueeze(-1)
             pooled = tokens.sum(1) / token_mask.sum(1, keepdim=True).clamp_min(
                 1.0)
-        if sensor_index.dim() == 1:
-            # (o, k) @ (b, k, d) gives one contiguous (b, o, d): the linears
-            # below then run fused; einsum's strided result cost copies
-            # (ERA5 at sparsity 0.9: predict 10% faster, same numbers)
+        if sensor_index.dim() == 1:                        # (o, k)
             weights = self.mixing.index_select(1, sensor_index)
-            hidden = torch.matmul(weights, tokens)
-        else:  # each sample's own kept sensors
-            hidden = torch.einsum("obk,bkd->bod", self.mixing[:, sensor_index],
-                                  tokens)
+        else:  # each sample's own kept sensors: (b, o, k)
+            weights = self.mixing[:, sensor_index].transpose(0, 1)
+        # one contiguous (b, o, d), so the linears below run fused (einsum's
+        # strided result for shared sensors cost copies: ERA5 at sparsity
+        # 0.9 predicts 10% faster, same numbers)
+        hidden = torch.matmul(weights, tokens)
         hidden = hidden + self.context(pooled).unsqueeze(1)
         return self.linear(hidden) + self.mlp(hidden + self.output_embedding)
 

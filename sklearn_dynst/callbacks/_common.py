@@ -1,7 +1,6 @@
 """What the pruning callbacks share: when to update, the validation loss."""
 
 import numpy as np
-import torch
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 
@@ -103,16 +102,17 @@ def validation_loss(net, dataset_valid, fallback=None):
     inverse = getattr(net.module_, "inverse_transform", None)
     total, count = 0.0, 0
     for batch in net.get_iterator(dataset_valid, training=False):
-        step = net.validation_step(batch)
         if inverse is None:
+            step = net.validation_step(batch)
             n = len(step["y_pred"])
             total += float(step["loss"]) * n
             count += n
             continue
-        with torch.no_grad():
-            errors, observed = pointwise_error(
-                inverse(step["y_pred"]),
-                to_tensor(unpack_data(batch)[1], device=net.device), "mae")
+        # the forecast alone (no gradient): the standardised loss that a
+        # validation step also computes would be thrown away
+        errors, observed = pointwise_error(
+            inverse(net.evaluation_step(batch)),
+            to_tensor(unpack_data(batch)[1], device=net.device), "mae")
         total += float(errors.sum())
         count += int(observed.sum())
     return total / max(count, 1)
