@@ -232,3 +232,39 @@ def test_all_sensor_decoder_reads_each_samples_own_sensors():
             torch.testing.assert_close(
                 batched[j:j + 1], decoder(tokens[j:j + 1], index[j]),
                 rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("per_sample", [False, True])
+def test_all_sensor_decoder_projecting_first_gives_the_same_forecast(
+        per_sample):
+    # the decoder's two orders (mix the tokens then project the outputs, or
+    # project the tokens then mix) agree in value, gradient and mask
+    # handling; the forward takes the cheaper one, whose FLOPs flops() counts
+    from sklearn_dynst.backbones._blocks import AllSensorDecoder
+
+    torch.manual_seed(0)
+    decoder = AllSensorDecoder(n_sensors=60, n_outputs=60, d_model=16,
+                               out_features=3)
+    assert decoder.projects_first(4, batch_size=8)
+    assert not decoder.projects_first(60, batch_size=8)
+    tokens = torch.randn(8, 4, 16)
+    index = (torch.stack([torch.randperm(60)[:4] for _ in range(8)])
+             if per_sample else torch.tensor([2, 9, 30, 41]))
+    mask = (torch.rand(8, 4) > 0.3).float()
+    results = []
+    for first in (False, True):
+        decoder.zero_grad()
+        decoder.projects_first = lambda n_kept, batch_size=1, f=first: f
+        out = decoder(tokens, index, token_mask=mask)
+        out.square().sum().backward()
+        results.append((out.detach(), decoder.mixing.grad.clone(),
+                        decoder.mlp[0].weight.grad.clone()))
+    del decoder.projects_first
+    for mixed_first, projected_first in zip(*results):
+        torch.testing.assert_close(projected_first, mixed_first, rtol=1e-4,
+                                   atol=1e-5)
+    decoder.eval()
+    for n_kept in (4, 60):
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            decoder(torch.randn(1, n_kept, 16), torch.arange(n_kept))
+        assert counter.get_total_flops() == decoder.flops(n_kept)
