@@ -16,11 +16,17 @@ model fitted on the same windows (the grid's own dense fit saw only the
 training fold), and the fit time of ``"auto"`` over the grid's total (its
 ten fits and the refit). Cached with ``joblib.Memory``.
 
+With ``--weights`` it measures ``weight_sparsity="auto"`` instead: per
+(dataset, seed) a dense model and one with automatic weight sparsity (all
+sensors kept), fitted on the same windows; reported: the share of the
+backbone's parameters removed (``weight_sparsity_``), both test MAEs and
+both fit times (``pals_weights*.csv``, ``pals_weights.md``).
+
 Usage::
 
     python benchmarks/bench_pals.py [--datasets metr_la sz_taxi
         beijing_pm25 era5_uk_t2m] [--seeds 0 1 2] [--tolerance 1.1]
-        [--jobs 1] [--threads N] [--device cpu]
+        [--weights] [--jobs 1] [--threads N] [--device cpu]
         [--data-home ../shared/data] [--out benchmarks/results]
 """
 
@@ -104,6 +110,42 @@ def run_job(dataset, seed, data_home, tolerance, threads, code=None,
     return row
 
 
+def run_weight_job(dataset, seed, data_home, threads, code=None,
+                   device="cpu"):
+    """Dense and ``weight_sparsity="auto"`` on one dataset and seed; one
+    row. ``code`` (the package's code version) only keys the cache."""
+    torch.set_num_threads(threads)
+    X, y, _, adjacency = load(dataset, data_home)
+    X_fit, X_test, y_fit, y_test = split(X, y)
+    params = {"adjacency": adjacency, "random_state": seed,
+              "validation_fraction": VALIDATION_FRACTION, "device": device}
+    row = {"dataset": dataset, "seed": seed}
+    for name, extra in [("dense", {}), ("weights", {"weight_sparsity": "auto"})]:
+        start = time.perf_counter()
+        model = DynSTRegressor(**params, **extra).fit(X_fit, y_fit)
+        row[f"{name} fit s"] = time.perf_counter() - start
+        row[f"{name} MAE"] = evaluate(y_test, model.predict(X_test))["MAE"]
+    row["parameters removed"] = model.weight_sparsity_
+    row["weights MAE / dense"] = row["weights MAE"] / row["dense MAE"]
+    row["weights / dense time"] = row["weights fit s"] / row["dense fit s"]
+    print(f"{dataset} seed {seed}: weight auto removed "
+          f"{model.weight_sparsity_:.1%} of the parameters, MAE "
+          f"{row['weights MAE']:.3f} against dense {row['dense MAE']:.3f}",
+          flush=True)
+    return row
+
+
+def _write(raw, columns, name, header, out):
+    """Raw rows, means per dataset as CSV and Markdown; the table."""
+    out.mkdir(parents=True, exist_ok=True)
+    raw.to_csv(out / f"{name}_raw.csv", index=False)
+    table = raw.groupby("dataset", sort=False)[columns].mean()
+    table.round(4).to_csv(out / f"{name}.csv")
+    text = "\n".join(header + [table.round(3).to_markdown(), ""])
+    (out / f"{name}.md").write_text(text)
+    print(text)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
@@ -112,31 +154,39 @@ def main():
     parser.add_argument("--jobs", type=int, default=1,
                         help="(dataset, seed) jobs in parallel; the time "
                              "ratio stays within each job")
+    parser.add_argument("--weights", action="store_true",
+                        help='measure weight_sparsity="auto" instead')
     args = add_run_arguments(parser).parse_args()
-    cached = joblib.Memory(args.cache, verbose=0).cache(
-        run_job, ignore=["threads"])
+    memory = joblib.Memory(args.cache, verbose=0)
     code = code_version()
+    header = [machine_line(args.seeds) + f" Device {args.device}; "
+              f"{args.jobs} jobs at a time, {args.threads} torch threads "
+              "each.", ""]
+    jobs = [(d, s) for d in args.datasets for s in args.seeds]
+    if args.weights:
+        cached = memory.cache(run_weight_job, ignore=["threads"])
+        rows = joblib.Parallel(n_jobs=args.jobs)(
+            joblib.delayed(cached)(d, s, args.data_home, args.threads, code,
+                                   args.device) for d, s in jobs)
+        columns = ["parameters removed", "dense MAE", "weights MAE",
+                   "weights MAE / dense", "dense fit s", "weights fit s",
+                   "weights / dense time"]
+        header += ['weight_sparsity="auto" against dense, all sensors kept;'
+                   " means over seeds.", ""]
+        _write(pd.DataFrame(rows), columns, "pals_weights", header,
+               Path(args.out))
+        return
+    cached = memory.cache(run_job, ignore=["threads"])
     rows = joblib.Parallel(n_jobs=args.jobs)(
         joblib.delayed(cached)(d, s, args.data_home, args.tolerance,
                                args.threads, code, args.device)
-        for d in args.datasets for s in args.seeds)
-    raw = pd.DataFrame(rows)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    raw.to_csv(out / "pals_raw.csv", index=False)
+        for d, s in jobs)
     columns = ["grid sparsity", "auto sparsity", "dense MAE", "grid MAE",
                "auto MAE", "grid MAE / dense", "auto MAE / dense",
                "grid fit s", "auto fit s", "auto / grid time"]
-    table = raw.groupby("dataset", sort=False)[columns].mean()
-    table.round(4).to_csv(out / "pals.csv")
-    text = "\n".join([
-        machine_line(args.seeds) + f" Device {args.device}; {args.jobs} "
-        f"jobs at a time, {args.threads} torch threads each.", "",
-        f"Grid: sparsest level with validation MAE within {args.tolerance}"
-        " x dense; means over seeds.", "", table.round(3).to_markdown(), ""])
-    (out / "pals.md").write_text(text)
-    print(text)
-
+    header += [f"Grid: sparsest level with validation MAE within "
+               f"{args.tolerance} x dense; means over seeds.", ""]
+    _write(pd.DataFrame(rows), columns, "pals", header, Path(args.out))
 
 if __name__ == "__main__":
     main()
