@@ -63,17 +63,24 @@ def sparsest_within(tolerance):
     return pick
 
 
+def _setup(dataset, seed, data_home, threads, device):
+    """The protocol's split of ``dataset`` and the estimator parameters
+    every fit of a job shares."""
+    torch.set_num_threads(threads)
+    X, y, _, adjacency = load(dataset, data_home)
+    params = {"adjacency": adjacency, "random_state": seed,
+              "validation_fraction": VALIDATION_FRACTION, "device": device}
+    return (*split(X, y), params)
+
+
 def run_job(dataset, seed, data_home, tolerance, threads, code=None,
             device="cpu"):
     """Grid search and ``"auto"`` on one dataset and seed; one row.
 
     ``code`` (the package's code version) only keys the cache.
     """
-    torch.set_num_threads(threads)
-    X, y, _, adjacency = load(dataset, data_home)
-    X_fit, X_test, y_fit, y_test = split(X, y)
-    params = {"adjacency": adjacency, "random_state": seed,
-              "validation_fraction": VALIDATION_FRACTION, "device": device}
+    X_fit, X_test, y_fit, y_test, params = _setup(dataset, seed, data_home,
+                                                  threads, device)
     fold = np.full(len(X_fit), -1)
     _, valid = chronological_split(len(X_fit), VALIDATION_FRACTION,
                                    gap=HORIZON - 1)
@@ -114,11 +121,8 @@ def run_weight_job(dataset, seed, data_home, threads, code=None,
                    device="cpu"):
     """Dense and ``weight_sparsity="auto"`` on one dataset and seed; one
     row. ``code`` (the package's code version) only keys the cache."""
-    torch.set_num_threads(threads)
-    X, y, _, adjacency = load(dataset, data_home)
-    X_fit, X_test, y_fit, y_test = split(X, y)
-    params = {"adjacency": adjacency, "random_state": seed,
-              "validation_fraction": VALIDATION_FRACTION, "device": device}
+    X_fit, X_test, y_fit, y_test, params = _setup(dataset, seed, data_home,
+                                                  threads, device)
     row = {"dataset": dataset, "seed": seed}
     for name, extra in [("dense", {}), ("weights", {"weight_sparsity": "auto"})]:
         start = time.perf_counter()
@@ -187,6 +191,7 @@ def main():
     header += [f"Grid: sparsest level with validation MAE within "
                f"{args.tolerance} x dense; means over seeds.", ""]
     _write(pd.DataFrame(rows), columns, "pals", header, Path(args.out))
+
 
 if __name__ == "__main__":
     main()
