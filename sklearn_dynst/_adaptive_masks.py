@@ -319,11 +319,11 @@ class TokenPruner(nn.Module):
         return hard_mask(scores, self.n_keep(scores.shape[1]),
                          self.threshold)
 
-    def forward(self, backbone, tokens, sensor_index, keep=None):
+    def forward(self, backbone, tokens, sensor_index, group_size=None):
         """Run ``backbone`` on the kept ``tokens`` (batch, n_tokens,
         in_features) of the sensors ``sensor_index`` (n_tokens,); at
-        inference ``keep``, when given, is :meth:`keep_mask` of ``tokens``
-        computed beforehand."""
+        inference the samples of equal bucketed count are computed together,
+        in runs of at most ``group_size`` samples (None: all of them)."""
         if self.training:
             scores = self.generator(tokens)
             mask = straight_through_mask(
@@ -332,8 +332,7 @@ class TokenPruner(nn.Module):
             self.last_mask_ = mask
             return backbone(tokens, sensor_index, token_mask=mask)
         self.last_mask_ = None
-        if keep is None:
-            keep = self.keep_mask(tokens)
+        keep = self.keep_mask(tokens)
         if len(tokens) == 1:  # one window: its kept tokens, nothing to
             # group (the grouping ops cost 18% of a window's backbone call
             # on ERA5 patches)
@@ -343,11 +342,16 @@ class TokenPruner(nn.Module):
         step = self.bucket_width(tokens.shape[1])
         for rows, kept, positions, valid in gather_by_count(tokens, keep,
                                                             step):
-            part = backbone(kept, sensor_index[positions], token_mask=None
-                            if valid is None else valid.to(kept.dtype))
-            if out is None:
-                out = part.new_empty((len(tokens),) + part.shape[1:])
-            out[rows] = part
+            run = group_size or len(rows)
+            for start in range(0, len(rows), run):
+                part = slice(start, start + run)
+                result = backbone(
+                    kept[part], sensor_index[positions[part]],
+                    token_mask=None if valid is None
+                    else valid[part].to(kept.dtype))
+                if out is None:
+                    out = result.new_empty((len(tokens),) + result.shape[1:])
+                out[rows[part]] = result
         return out
 
     def penalty(self):

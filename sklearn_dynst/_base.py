@@ -19,7 +19,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import EarlyStopping, GradientNormClipping, \
     LRScheduler, ProgressBar
-from skorch.utils import to_tensor
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from ._layouts import from_tokens, take_sensors, to_tokens
@@ -390,25 +389,28 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         return history
 
     # --------------------------------------------------------------- predict
-    def _in_batches(self, tokens, function, desc=None, **aligned):
-        """Apply ``function`` (of a batch of ``x``, on the net's device, in
+    def _in_batches(self, tokens, function, desc=None, batch_size=None):
+        """Apply ``function`` (of a batch ``x``, on the net's device, in
         eval mode, without gradients) to ``tokens`` in batches of
-        ``batch_size``; concatenate the results as numpy. Arrays in
-        ``aligned`` (one row per sample) are batched alongside and passed
-        to ``function`` by keyword."""
+        ``batch_size`` (default: the estimator's); concatenate the results
+        as numpy. Batches are slices of the array, converted whole: no
+        per-sample fetch and collate."""
         net = self.net_
-        dataset = net.get_dataset({"x": _as_float32(tokens), **aligned})
-        iterator = net.get_iterator(dataset, training=False)
+        tokens = _as_float32(tokens)
+        batch_size = batch_size or self.batch_size
+        starts = range(0, len(tokens), batch_size)
         if self.verbose >= 2 and desc:
             from tqdm.auto import tqdm
 
-            iterator = tqdm(iterator, desc=desc, unit="batch")
+            starts = tqdm(starts, desc=desc, unit="batch")
+        if net.module_.training:  # the switch walks every submodule
+            net._set_training(False)
         outputs = []
-        net._set_training(False)
         with torch.no_grad():
-            for batch, _ in iterator:
-                batch = to_tensor(batch, device=net.device)
-                outputs.append(function(**batch).cpu().numpy())
+            for start in starts:
+                x = torch.as_tensor(tokens[start:start + batch_size],
+                                    device=net.device)
+                outputs.append(function(x).cpu().numpy())
         return np.concatenate(outputs)
 
     def _forecast_tokens(self, tokens):

@@ -13,6 +13,11 @@ from ._base import BaseSensorForecaster
 from .backbones import BACKBONES
 from .callbacks import KeptShareLogger
 
+# batches read per predict chunk: the samples of a chunk are grouped by
+# kept count, so the groups fill whole batches (a chunk of 16 batches holds
+# about the tokens of one batch on every bucket)
+PREDICT_CHUNK = 16
+
 __all__ = ["DynaPrunerRegressor"]
 
 
@@ -61,10 +66,11 @@ class DynaPrunerRegressor(BaseSensorForecaster):
         Batched inference groups samples whose kept counts round up to the
         same multiple of ``n_regions / n_buckets`` and computes each group
         at that count, the surplus regions masked out (the forecast is
-        exactly that of the kept regions): at most ``n_buckets + 1``
-        backbone calls per batch, for at most ``n_regions / n_buckets``
-        extra regions computed per sample. A single window is computed at
-        its exact count.
+        exactly that of the kept regions), for at most ``n_regions /
+        n_buckets`` extra regions computed per sample. ``predict`` groups
+        the samples of chunks of 16 batches, and computes each group in
+        runs of at most ``batch_size`` samples. A single window is computed
+        at its exact count.
     backbone : {"transformer", "mlp", "cnn"} or nn.Module class, default="transformer"
         A backbone that takes ``token_mask`` in ``forward`` and counts its
         ``flops(n_kept)``; see :mod:`sklearn_dynst.backbones`. "transformer"
@@ -225,20 +231,15 @@ sample_pruning, weight_sparsity, device, random_state, verbose
         return self._in_batches(tokens, self.net_.module_.token_masks)
 
     def _forecast_tokens(self, tokens):
-        if len(tokens) <= self.batch_size:  # one batch: no reordering pass
-            return super()._forecast_tokens(tokens)
-        # order samples by kept count so that each batch gathers few groups;
-        # the masks computed for the order are reused by the forward pass
-        keep = self._kept(tokens)
-        order = np.argsort(keep.sum(1), kind="stable")
+        # one pass over chunks of many batches: a chunk's masks group its
+        # samples by kept count, and each group is computed in runs of at
+        # most batch_size samples, so few runs are smaller than a batch
         module = self.net_.module_
-        forecast = self._in_batches(
-            tokens[order], lambda x, keep: module.inverse_transform(
-                module(x, token_keep=keep)),
-            desc="predict", keep=keep[order]).astype(np.float64)
-        out = np.empty_like(forecast)
-        out[order] = forecast
-        return out
+        return self._in_batches(
+            tokens, lambda x: module.inverse_transform(
+                module(x, group_size=self.batch_size)),
+            desc="predict", batch_size=PREDICT_CHUNK * self.batch_size,
+        ).astype(np.float64)
 
     def predict_masks(self, X):
         """Regions each sample keeps.

@@ -333,7 +333,7 @@ class ForecastNetwork(nn.Module):
                               device=tokens.device)
         return self.token_pruner.keep_mask(tokens)
 
-    def forward(self, x, sensor_weights=None, token_keep=None):
+    def forward(self, x, sensor_weights=None, group_size=None):
         """Forecast from ``x`` of shape (batch, n_sensors or n_kept, n_steps, n_values).
 
         ``sensor_weights`` (n_sensors,), when given, is each sensor's
@@ -345,9 +345,9 @@ class ForecastNetwork(nn.Module):
         base, a switched-off sensor's base is ``p * own + (1 - p) *
         interpolated`` at presence ``p``.
 
-        ``token_keep`` (batch, n_kept), at inference with a token pruner:
-        the masks :meth:`token_masks` gave for ``x``, so they are not
-        computed again.
+        ``group_size``, at inference with a token pruner: the most samples
+        of equal kept count computed in one backbone call (see
+        :class:`~sklearn_dynst._adaptive_masks.TokenPruner`).
         """
         x, observed, tokens, index = self._tokens(x, sensor_weights)
         presence = None
@@ -362,7 +362,7 @@ class ForecastNetwork(nn.Module):
         if self.token_pruner is None:
             out = self.backbone(tokens, index)
         else:
-            out = self.token_pruner(self.backbone, tokens, index, token_keep)
+            out = self.token_pruner(self.backbone, tokens, index, group_size)
         out = out.reshape(x.shape[0], out.shape[1], self.horizon, -1)
         if self.residual:
             out = out + self._residual_base(x, observed, index, presence,

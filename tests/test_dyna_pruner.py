@@ -10,6 +10,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils.flop_counter import FlopCounterMode
 
 from sklearn_dynst import DynaPrunerRegressor, make_windows
+from sklearn_dynst._adaptive_masks import bucketed_counts
 
 from conftest import make_sine_series
 
@@ -129,7 +130,7 @@ def test_dropped_tokens_are_never_computed(adaptive, windows):
 def test_batched_buckets_give_the_forecast_of_each_window_alone(adaptive,
                                                                 windows):
     X, _ = windows
-    batched = adaptive.predict(X)  # reordered by count, bucketed
+    batched = adaptive.predict(X)  # grouped by bucketed count
     alone = np.concatenate([adaptive.predict(X[i:i + 1])
                             for i in range(0, len(X), 7)])
     np.testing.assert_allclose(batched[::7], alone, rtol=1e-4, atol=1e-5)
@@ -137,6 +138,31 @@ def test_batched_buckets_give_the_forecast_of_each_window_alone(adaptive,
     exact = adaptive.compute_cost(X)
     bucketed = adaptive.compute_cost(X, batched=True)
     assert np.all(bucketed >= exact) and np.any(bucketed > exact)
+
+
+def test_predict_groups_windows_across_batches_in_runs_of_a_batch(
+        adaptive, windows):
+    X, _ = windows
+    module = adaptive.net_.module_.eval()
+    fed = []
+    hook = module.backbone.embedding.register_forward_hook(
+        lambda m, inputs, out: fed.append(tuple(inputs[0].shape[:2])))
+    try:
+        adaptive.predict(X)
+    finally:
+        hook.remove()
+    runs = np.array(fed)
+    width = module.token_pruner.bucket_width(N_SENSORS)
+    sizes = np.bincount(bucketed_counts(
+        adaptive.predict_masks(X).sum(1), width, N_SENSORS))
+    # every window computed once, at its bucketed count, in runs of at
+    # most batch_size windows, and only the last run of a count is partial
+    assert runs[:, 0].sum() == len(X) > 2 * adaptive.batch_size
+    assert runs[:, 0].max() == adaptive.batch_size
+    for size in np.flatnonzero(sizes):
+        counts = runs[runs[:, 1] == size, 0]
+        assert counts.sum() == sizes[size]
+        assert np.all(counts[:-1] == adaptive.batch_size)
 
 
 # ------------------------------------------------------------------ budget
