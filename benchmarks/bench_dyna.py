@@ -18,7 +18,8 @@ Reported per model: test MAE, FLOPs per sample over the dense model's
 (``compute_cost``; DynST: the backbone on its kept regions), and the
 predict time of the dense model over each model's, measured in this
 process, alternating the models, median of ``--repeats``: on the whole test
-set in batches of 64, and one window at a time (``--single`` windows). For
+set in one ``predict`` call (batch_size 64), and one window at a time
+(``--single`` windows). For
 the adaptive model, the Spearman correlation between each test window's
 kept share and how busy its input is (mean over regions of the standard
 deviation over the input steps, ``window_variability``), written per window to

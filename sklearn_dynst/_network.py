@@ -312,9 +312,17 @@ class ForecastNetwork(nn.Module):
                 f"x must hold all {self.n_sensors} sensors or the "
                 f"{self.n_kept} kept ones; got {x.shape[1]}."
             )
-        observed = torch.isfinite(x)
-        z = torch.where(observed, self.input_scaler.transform(x, index), 0.0)
-        tokens = torch.cat([z, observed.to(z.dtype)], dim=-1).flatten(2)
+        # NaN marks a missing reading (validation refuses infinities): one
+        # pass, where isfinite takes three
+        observed = ~torch.isnan(x)
+        n_values = x.shape[-1]
+        # values and flags written side by side into one buffer (a cat
+        # along this short last axis copies at half the speed)
+        tokens = x.new_empty(x.shape[:-1] + (2 * n_values,))
+        tokens[..., :n_values] = torch.where(
+            observed, self.input_scaler.transform(x, index), 0.0)
+        tokens[..., n_values:] = observed
+        tokens = tokens.flatten(2)
         if self.gate is not None:
             tokens = self.gate(tokens, index)
         return x, observed, tokens, index
