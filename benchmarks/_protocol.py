@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 # torch imports its compiler stack lazily, on the first optimizer built in
-# a process (about 1.8 s here): done now, so that no timed fit pays for it
+# a process (1 to 1.8 s here): done now, so that no timed fit pays for it
 import torch._dynamo  # noqa: F401
 
 import sklearn_dynst

@@ -413,12 +413,15 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
                 outputs.append(function(x).cpu().numpy())
         return np.concatenate(outputs)
 
-    def _forecast_tokens(self, tokens):
-        """Forecast in token layout and original units, in batches."""
+    def _forecast_tokens(self, tokens, batch_size=None, **forward_params):
+        """Forecast in token layout and original units, in batches of
+        ``batch_size`` (default: the estimator's); ``forward_params`` go to
+        the network's forward."""
         module = self.net_.module_
         return self._in_batches(
-            tokens, lambda x: module.inverse_transform(module(x)),
-            desc="predict").astype(np.float64)
+            tokens, lambda x: module.inverse_transform(
+                module(x, **forward_params)),
+            desc="predict", batch_size=batch_size).astype(np.float64)
 
     def predict(self, X):
         """Forecast every sensor.

@@ -234,12 +234,9 @@ sample_pruning, weight_sparsity, device, random_state, verbose
         # one pass over chunks of many batches: a chunk's masks group its
         # samples by kept count, and each group is computed in runs of at
         # most batch_size samples, so few runs are smaller than a batch
-        module = self.net_.module_
-        return self._in_batches(
-            tokens, lambda x: module.inverse_transform(
-                module(x, group_size=self.batch_size)),
-            desc="predict", batch_size=PREDICT_CHUNK * self.batch_size,
-        ).astype(np.float64)
+        return super()._forecast_tokens(
+            tokens, batch_size=PREDICT_CHUNK * self.batch_size,
+            group_size=self.batch_size)
 
     def predict_masks(self, X):
         """Regions each sample keeps.
