@@ -26,10 +26,12 @@ from ._net import SAMPLE_INDEX, ChronologicalSplit, ForecastNet, \
     MaskedLoss, resolve_device
 from ._masks import SensorGate
 from ._network import ForecastNetwork, last_value_covariance
+from ._pruning import switched_off_share
 from ._scaling import Standardizer, fit_standardizer
 from .callbacks import SamplePruning, WeightPruning
 from ._validation import check_adjacency, check_chronological, \
-    check_coverage, check_sensor_array, check_sensor_names, check_target
+    check_coverage, check_n_sensors, check_sensor_array, check_sensor_names, \
+    check_target
 from .backbones import BACKBONES, make_backbone
 from .metrics import masked_r2_score
 from .metrics._torch import LOSSES
@@ -113,14 +115,7 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         X_arr, layout = check_sensor_array(X, patch_size=self.patch_size)
         fitted = self.input_layout_
         patchified = fitted.is_grid and layout.ndim == 4
-        n_kept = int(np.sum(self.support_))
-        if layout.n_sensors not in (self.n_features_in_, n_kept):
-            raise ValueError(
-                f"X has {layout.n_sensors} features, but {type(self).__name__}"
-                f" is expecting {self.n_features_in_} features as input (one "
-                f"per sensor; X holding only the {n_kept} kept sensors is "
-                "accepted too)."
-            )
+        check_n_sensors(self, layout, kept=int(np.sum(self.support_)))
         if patchified:  # grid patches as returned by transform or patchify
             expected = (fitted.n_steps, layout.n_sensors, fitted.n_values)
         else:
@@ -204,12 +199,13 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         """The :class:`SamplePruning` callback asked for, or None."""
         if self.sample_pruning is None:
             return None
+        # the network reads (sensor, step, value) tokens: time is axis 2
         if isinstance(self.sample_pruning, SamplePruning):
             callback = copy.deepcopy(self.sample_pruning)
-        else:
-            callback = SamplePruning(self.sample_pruning, random_state=seed)
-        callback.time_axis = 2  # the network reads (sensor, step, value)
-        return callback
+            callback.set_params(time_axis=2)
+            return callback
+        return SamplePruning(self.sample_pruning, time_axis=2,
+                             random_state=seed)
 
     def _warm_up_epochs(self):
         """Dense epochs before the first pruning decision (4: DynST's
@@ -383,7 +379,8 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         for row in net.history:
             entry = {k: v for k, v in row.items() if k != "batches"}
             entry.setdefault("n_active_sensors", n_kept)
-            entry.setdefault("sparsity", 1.0 - n_kept / self.n_features_in_)
+            entry.setdefault("sparsity", switched_off_share(
+                self.support_, getattr(self, "sensor_costs", None)))
             entry.setdefault("sample_share", 1.0)  # without sample pruning
             history.append(entry)
         return history
@@ -481,12 +478,7 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         """
         check_is_fitted(self)
         X_arr, layout = check_sensor_array(X, patch_size=self.patch_size)
-        if layout.n_sensors != self.n_features_in_:
-            raise ValueError(
-                f"X has {layout.n_sensors} features, but "
-                f"{type(self).__name__} is expecting {self.n_features_in_} "
-                "features as input."
-            )
+        check_n_sensors(self, layout)
         return take_sensors(X_arr, layout, np.flatnonzero(self.support_))
 
     def __sklearn_tags__(self):

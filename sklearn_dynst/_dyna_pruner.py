@@ -95,8 +95,11 @@ sample_pruning, weight_sparsity, device, random_state, verbose
         Share of the backbone's parameters switched off; only with
         ``weight_sparsity``.
     history_ : list of dict
-        Per epoch: ``train_loss``, ``valid_loss``, ``dur`` and
-        ``kept_share`` (mean share of regions the training masks kept).
+        Per epoch: ``train_loss``, ``valid_loss``, ``dur``,
+        ``kept_share`` (mean share of regions the training masks kept),
+        and as in :class:`DynSTRegressor` ``n_active_sensors`` and
+        ``sparsity`` (every sensor is read: 0) and ``sample_share`` (below
+        1 with ``sample_pruning``).
     n_features_in_ : int
         Number of sensors (or grid patches) seen in ``fit``.
     feature_names_in_ : ndarray of str of shape (`n_features_in_`,)

@@ -54,7 +54,8 @@ class DynSTRegressor(BaseSensorForecaster):
         sparse training: a random set of sensors at ``sparsity`` from the
         start, and each round swaps the share of the active sensors that an
         iterative round would prune (at least ``swap_fraction``). The last
-        two are the training-scheme ablation of the DynST paper (Table 4).
+        two are the training-scheme ablation of the DynST paper (Table 4);
+        ``sparsity="auto"`` needs "iterative".
     importance : {"auto", "absence", "removal", "magnitude"}, default="auto"
         What each round prunes, the sensors that matter least by:
 
@@ -261,8 +262,12 @@ class DynSTRegressor(BaseSensorForecaster):
         ``n_active_sensors``, ``sparsity``, ``sample_share`` (share of the
         training samples used, below 1 with ``sample_pruning``, which also
         logs ``samples_used`` and ``pruning_active``) and, while pruning
-        sensors, ``round`` and ``event_pruning`` (e.g. "prune round 3",
-        "swap 4").
+        sensors, ``round``, ``event_pruning`` (e.g. "prune round 3",
+        "swap 4") and ``mask_steps`` (optimiser steps on the sensor scores
+        so far); with ``sparsity="auto"``, ``sparsity_updates`` (that
+        epoch's PALS updates: step, loss, best loss, decision, sparsity);
+        with ``weight_sparsity``, ``weight_sparsity`` (share of the
+        prunable weights off).
     n_features_in_ : int
         Number of sensors (or grid patches) seen in ``fit``.
     feature_names_in_ : ndarray of str of shape (`n_features_in_`,)
@@ -413,6 +418,7 @@ class DynSTRegressor(BaseSensorForecaster):
         X_tokens, y_tokens = self._validate_fit_data(X, y)
         if self.sparsity == 0:
             self.support_ = np.ones(self.n_features_in_, dtype=bool)
+            self.__dict__.pop("sensor_scores_", None)  # from an earlier fit
             self.net_ = self._fit_net(X_tokens, y_tokens)
         else:
             self._fit_pruned(X_tokens, y_tokens)
@@ -449,10 +455,18 @@ class DynSTRegressor(BaseSensorForecaster):
         costs = None
         if self.sensor_costs is not None:
             costs = np.asarray(self.sensor_costs, dtype=float)
-            if costs.shape != (n_sensors,) or not (costs > 0).all():
+            if costs.shape != (n_sensors,):
                 raise ValueError(
                     f"sensor_costs must hold {n_sensors} positive values, one "
                     f"per sensor; got shape {costs.shape}."
+                )
+            if not (costs > 0).all():
+                bad = np.flatnonzero(~(costs > 0))
+                raise ValueError(
+                    f"sensor_costs must hold {n_sensors} positive values, one "
+                    f"per sensor; got {costs[bad[:5]].tolist()} at sensors "
+                    f"{bad[:5].tolist()}" + (" ..." if len(bad) > 5 else "")
+                    + "."
                 )
         check_pruning_budget(0.0 if self.sparsity == "auto" else
                              self.sparsity, n_sensors, required=required,
@@ -470,6 +484,10 @@ class DynSTRegressor(BaseSensorForecaster):
 
     def _fit_pruned(self, X_tokens, y_tokens):
         """DynST: learn sensor scores, prune in rounds, fine-tune the rest."""
+        if self.sparsity == "auto" and self.pruning != "iterative":
+            raise ValueError(
+                f"sparsity='auto' (PALS) decides the level round by round and "
+                f"needs pruning='iterative'; got pruning={self.pruning!r}.")
         required, costs = self._constraints()
         warm_up, n_epochs = self._warm_up_epochs(), self._phase_epochs()
         prune_epochs = [warm_up + (r + 1) * self.epochs_per_round

@@ -15,6 +15,7 @@ axes gives DynST's stream-morphed input ``(n_samples, n_sensors, n_steps *
 n_values)``.
 """
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -170,6 +171,15 @@ def infer_layout(X, *, patch_size=None, name="X"):
     return SensorLayout(4, shape[1], shape[2], shape[3])
 
 
+def _check_patch_size(patch_size):
+    if not isinstance(patch_size, numbers.Integral) or \
+            isinstance(patch_size, bool):
+        raise TypeError(f"patch_size must be an int >= 1; got "
+                        f"{patch_size!r} of type {type(patch_size).__name__}.")
+    if patch_size < 1:
+        raise ValueError(f"patch_size must be an int >= 1; got {patch_size}.")
+
+
 def patchify(grid, patch_size, *, pad=False):
     """Cut grid data into square patches, one sensor region per patch.
 
@@ -206,6 +216,7 @@ def patchify(grid, patch_size, *, pad=False):
     >>> patchify(np.zeros((1, 1, 1, 5, 5)), 2, pad=True).shape
     (1, 1, 9, 4)
     """
+    _check_patch_size(patch_size)
     grid = np.asarray(grid)
     if grid.ndim != 5:
         raise ValueError(
@@ -256,7 +267,15 @@ def unpatchify(patches, patch_grid, patch_size, *, grid_shape=None):
     >>> bool(np.array_equal(back, grid))
     True
     """
+    _check_patch_size(patch_size)
     patches = np.asarray(patches)
+    if patches.ndim != 4:
+        raise ValueError(
+            f"patches must have 4 axes (n_samples, n_steps, n_patches, "
+            f"n_channels * patch_size ** 2); got shape {patches.shape}.")
+    if len(patch_grid) != 2:
+        raise ValueError(f"patch_grid must be (n_patch_rows, "
+                         f"n_patch_columns); got {patch_grid!r}.")
     rows, cols = patch_grid
     n, t, n_patches, n_values = patches.shape
     p = patch_size

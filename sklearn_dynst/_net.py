@@ -160,8 +160,9 @@ class ForecastNet(BatchWeightMixin, NeuralNet):
     standardised by the module before the loss.
 
     The training loss of a batch is the criterion's mean over its observed
-    targets plus the module's ``penalty()`` if it has one (DynST's L1 on the
-    sensor scores); each sample weighted by the weight set through
+    targets plus the module's ``penalty()`` if it has one (e.g. an L1 on
+    the sensor scores of a ``SensorGate(l1=...)``; the estimators' gates
+    use none); each sample weighted by the weight set through
     :meth:`set_batch_weight` (1 by default).
     """
 

@@ -100,7 +100,13 @@ class PALSController:
         self.best_loss_, self.best_sparsity_ = math.inf, 0.0
 
     def decide(self, loss, sparsity):
-        """Record ``loss`` at ``sparsity``; return the decision."""
+        """Record ``loss`` at ``sparsity``; return the decision.
+
+        A NaN ``loss`` (nothing observed to measure it on) tells nothing:
+        the level stays ("stable"), or below ``min_sparsity`` shrinks.
+        """
+        if math.isnan(loss):
+            return "shrink" if sparsity < self.min_sparsity else "stable"
         if loss < self.best_loss_:
             self.best_loss_, self.best_sparsity_ = loss, sparsity
         return pals_decision(loss, self.best_loss_, sparsity,

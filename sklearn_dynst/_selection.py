@@ -19,9 +19,11 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ._layouts import SensorLayout, put_sensors, take_sensors, to_tokens
+from ._pruning import switched_off_share
 from ._validation import (
     check_coverage,
     check_n_kept,
+    check_n_sensors,
     check_sensor_array,
     check_sensor_names,
     check_target,
@@ -131,7 +133,9 @@ class BaseSensorSelector(SelectorMixin, BaseEstimator,
             self.support_grid_ = support.reshape(layout.patch_grid)
         else:
             self.__dict__.pop("support_grid_", None)
-        self.sparsity_ = 1.0 - support.sum() / layout.n_sensors
+        # of the sensors' total cost for selectors that take sensor_costs
+        self.sparsity_ = switched_off_share(
+            support, getattr(self, "sensor_costs", None))
         return self
 
     def _get_support_mask(self):
@@ -139,14 +143,6 @@ class BaseSensorSelector(SelectorMixin, BaseEstimator,
         return self.support_
 
     # ------------------------------------------------------------ transform
-    def _check_n_sensors(self, layout, expected, what="features"):
-        if layout.n_sensors != expected:
-            raise ValueError(
-                f"X has {layout.n_sensors} {what}, but {type(self).__name__} "
-                f"is expecting {expected} {what} as input (one per sensor, "
-                f"read from X of shape {layout.axes})."
-            )
-
     def transform(self, X):
         """Keep only the kept sensors of ``X``, along the sensor axis.
 
@@ -171,7 +167,7 @@ class BaseSensorSelector(SelectorMixin, BaseEstimator,
         if layout.ndim == 2 and not is_window_frame(X):
             return super().transform(X)
         check_sensor_names(self, X, reset=False)
-        self._check_n_sensors(layout, self.n_features_in_)
+        check_n_sensors(self, layout)
         kept = self.get_support(indices=True)
         if is_window_frame(X):
             n_sensors = layout.n_sensors

@@ -44,7 +44,8 @@ class SensorSelector(BaseSensorSelector):
     sensor_scores_ : ndarray of shape (`n_features_in_`,)
         Importance of each sensor as the pruning measured it.
     sparsity_ : float
-        Fraction of sensors switched off, as reached.
+        Fraction of sensors (of their total cost, with ``sensor_costs``)
+        switched off, as reached.
     history_ : list of dict
         The forecaster's per-epoch history (losses, active sensors, round).
     n_features_in_ : int

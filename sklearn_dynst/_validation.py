@@ -287,6 +287,21 @@ def check_n_samples(X, y, *, names=("X", "y")):
         )
 
 
+def check_n_sensors(estimator, layout, *, kept=None):
+    """Check that ``X`` (read as ``layout``) holds the ``n_features_in_``
+    sensors ``estimator`` was fitted on, or with ``kept`` also that many
+    (the kept sensors alone), in scikit-learn's words."""
+    expected = estimator.n_features_in_
+    if layout.n_sensors in (expected, kept):
+        return
+    also = "" if kept is None else \
+        f"; X holding only the {kept} kept sensors is accepted too"
+    raise ValueError(
+        f"X has {layout.n_sensors} features, but {type(estimator).__name__} "
+        f"is expecting {expected} features as input (one per sensor, X read "
+        f"as {layout.axes}{also}).")
+
+
 def check_adjacency(adjacency, n_sensors):
     """Validate an adjacency matrix and return it as a float array.
 

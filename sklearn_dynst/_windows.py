@@ -12,9 +12,26 @@ __all__ = ["make_windows", "temporal_train_test_split", "chronological_split"]
 
 
 def _check_positive_int(value, name, minimum=1):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) \
-            or value < minimum:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int >= {minimum}; got "
+                        f"{value!r} of type {type(value).__name__}.")
+    if value < minimum:
         raise ValueError(f"{name} must be an int >= {minimum}; got {value!r}.")
+
+
+def _check_test_size(test_size):
+    """An int >= 1 (a count) or a float in (0, 1) (a share)."""
+    if isinstance(test_size, numbers.Integral) and \
+            not isinstance(test_size, bool):
+        _check_positive_int(test_size, "test_size")
+        return
+    if not isinstance(test_size, numbers.Real) or isinstance(test_size, bool):
+        raise TypeError(f"test_size must be an int >= 1 or a float in (0, 1);"
+                        f" got {test_size!r} of type "
+                        f"{type(test_size).__name__}.")
+    if not 0 < test_size < 1:
+        raise ValueError(f"test_size must be an int >= 1 or a float in "
+                         f"(0, 1); got {test_size!r}.")
 
 
 def make_windows(series, n_steps_in, horizon, stride=1, *, as_frame=False,
@@ -162,6 +179,8 @@ def chronological_split(n_samples, test_size, *, gap=0):
     >>> train.tolist(), test.tolist()
     ([0, 1, 2, 3, 4, 5, 6], [8, 9])
     """
+    _check_test_size(test_size)
+    _check_positive_int(gap, "gap", minimum=0)
     if isinstance(test_size, numbers.Integral):
         n_test = int(test_size)
     else:

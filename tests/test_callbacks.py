@@ -10,8 +10,10 @@ from sklearn_dynst._net import ForecastNet, MaskedLoss
 from sklearn_dynst._pruning import pruning_schedule
 from sklearn_dynst._validation import check_n_kept
 from sklearn_dynst.callbacks import (
+    AdaptiveSensorPruning,
     AlternatingMaskTraining,
     IterativeSensorPruning,
+    WeightPruning,
 )
 
 from conftest import make_gated_network
@@ -85,6 +87,38 @@ def test_alternation_needs_a_gate():
     X, y = _data()
     with pytest.raises(ValueError, match="needs a module with a SensorGate"):
         _fit(_net(X, y, [AlternatingMaskTraining()], gate=False), X, y)
+
+
+@pytest.mark.parametrize("callback, match", [
+    (IterativeSensorPruning(0.5, [2], importance="bogus"),
+     r"IterativeSensorPruning: importance must be one of \['absence', "
+     r"'magnitude', 'removal'\]; got 'bogus'"),
+    (IterativeSensorPruning(0.5, [2], start="foo"),
+     r"start must be one of \['dense', 'random'\]; got 'foo'"),
+    (IterativeSensorPruning(1.2, [2]),
+     r"sparsity must be a float in \[0, 1\); got 1.2"),
+    (IterativeSensorPruning(0.5, [2], swap_fraction=-0.1),
+     "swap_fraction must be a float"),
+    (AdaptiveSensorPruning(importance="bogus"),
+     r"AdaptiveSensorPruning: importance must be one of \['absence', 'auto'"),
+    (AdaptiveSensorPruning(tolerance=0.9),
+     "tolerance must be a float >= 1; got 0.9"),
+    (AdaptiveSensorPruning(max_sparsity=1.0),
+     r"max_sparsity must be a float in \[0, 1\); got 1.0"),
+    (AdaptiveSensorPruning(update_every=0),
+     "update_every must be a float >= 1 or 'auto'; got 0"),
+    (WeightPruning(1.5),
+     r"WeightPruning: sparsity must be a float in \[0, 1\) or 'auto'; "
+     "got 1.5"),
+    (WeightPruning("most"), "got 'most'"),
+    (WeightPruning(0.5, growth=0.5), "growth must be a float >= 1"),
+])
+def test_pruning_callbacks_reject_bad_parameters(callback, match):
+    # these were silently taken: an unknown importance pruned by magnitude,
+    # an unknown start meant "dense", sparsity 1.5 switched every weight off
+    X, y = _data()
+    with pytest.raises(ValueError, match=match):
+        _fit(_net(X, y, [callback], max_epochs=1), X, y)
 
 
 def test_pruning_rounds_follow_the_schedule():
@@ -231,3 +265,11 @@ def test_validation_loss_is_the_mae_in_the_targets_units():
     assert validation_loss(net, valid) > 5 * z_loss
     # without validation data: the fallback's mean
     assert validation_loss(net, None, fallback=[1.0, 3.0]) == 2.0
+    # validation data without one observed truth: NaN and a warning (it
+    # was 0, which PALS took for a perfect best loss)
+    from sklearn_dynst.exceptions import EmptyMaskWarning
+
+    unobserved = Dataset({"x": X, "sample_index": np.arange(len(X))},
+                         np.full_like(y, np.nan))
+    with pytest.warns(EmptyMaskWarning, match="no observed truth"):
+        assert np.isnan(validation_loss(net, unobserved))

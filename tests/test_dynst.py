@@ -15,7 +15,8 @@ from sklearn.model_selection import (
 )
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklearn_dynst import DynSTRegressor, make_windows, temporal_train_test_split
+from sklearn_dynst import (DynSTRegressor, SensorSelector, make_windows,
+                           temporal_train_test_split)
 from sklearn_dynst._layouts import infer_layout, to_tokens
 from sklearn_dynst._net import MaskedLoss
 from sklearn_dynst._validation import check_n_kept
@@ -491,7 +492,18 @@ def test_required_sensors_and_costs():
     model = DynSTRegressor(0.5, sensor_costs=costs,
                            **{**PRUNED, "n_rounds": 2,
                               "max_epochs": 8}).fit(X, y)
-    assert costs[~model.support_].sum() / costs.sum() >= 0.5
+    cost_share = costs[~model.support_].sum() / costs.sum()
+    assert cost_share >= 0.5
+    # sparsity means the share of the cost everywhere it is reported
+    assert model.sparsity_ == pytest.approx(cost_share)
+    pruning_rows = [row for row in model.history_ if "event_pruning" in row]
+    for row in (pruning_rows[-1], model.history_[-1]):  # pruner, fine-tuning
+        assert row["sparsity"] == pytest.approx(cost_share)
+    selector = SensorSelector(0.5, sensor_costs=costs,
+                              **{**PRUNED, "n_rounds": 2,
+                                 "max_epochs": 8}).fit(X, y)
+    assert selector.sparsity_ == pytest.approx(
+        costs[~selector.support_].sum() / costs.sum())
 
 
 @pytest.mark.parametrize("params, match", [
@@ -500,11 +512,26 @@ def test_required_sensors_and_costs():
     ({"required_sensors": [12]}, r"sensor indices in \[0, 10\)"),
     ({"required_sensors": np.ones(3, bool)}, r"mask must have shape \(10,\)"),
     ({"sensor_costs": np.ones(4)}, "sensor_costs must hold 10 positive"),
+    ({"sensor_costs": np.r_[np.ones(8), 0.0, -1.0]},
+     r"got \[0.0, -1.0\] at sensors \[8, 9\]"),
+    ({"sparsity": "auto", "pruning": "one-shot"},
+     "sparsity='auto' .* needs pruning='iterative'; got pruning='one-shot'"),
+    ({"sparsity": "auto", "pruning": "dst"},
+     "needs pruning='iterative'; got pruning='dst'"),
 ])
 def test_bad_pruning_constraints(params, match):
     X, y = _driven_windows(50)
     with pytest.raises(ValueError, match=match):
-        DynSTRegressor(0.5, **PRUNED, **params).fit(X, y)
+        DynSTRegressor(**{"sparsity": 0.5, **PRUNED, **params}).fit(X, y)
+
+
+def test_refit_dense_drops_the_earlier_fits_scores():
+    X, y = _driven_windows(60)
+    model = DynSTRegressor(0.5, **{**PRUNED, "max_epochs": 8}).fit(X, y)
+    assert model.sensor_scores_.shape == (10,)
+    model.set_params(sparsity=0.0).fit(X, y)
+    assert not hasattr(model, "sensor_scores_")
+    assert model.support_.all()
 
 
 # ----------------------------------------------------------- bad input (SPEC)

@@ -152,6 +152,25 @@ def test_patchify_wrong_ndim():
 def test_unpatchify_mismatch():
     with pytest.raises(ValueError, match=r"do not match patch_grid=\(2, 2\)"):
         unpatchify(np.zeros((1, 1, 6, 4)), (2, 2), 2)
+    with pytest.raises(ValueError, match=r"patches must have 4 axes .* got "
+                                         r"shape \(6, 4\)"):
+        unpatchify(np.zeros((6, 4)), (2, 3), 2)
+    with pytest.raises(ValueError, match=r"patch_grid must be .* got \(6,\)"):
+        unpatchify(np.zeros((1, 1, 6, 4)), (6,), 2)
+
+
+@pytest.mark.parametrize("patch_size, error, match", [
+    (0, ValueError, "patch_size must be an int >= 1; got 0"),
+    (-2, ValueError, "got -2"),
+    (2.0, TypeError, "got 2.0 of type float"),
+    (None, TypeError, "got None of type NoneType"),
+])
+def test_patchify_and_unpatchify_reject_a_bad_patch_size(patch_size, error,
+                                                         match):
+    with pytest.raises(error, match=match):
+        patchify(np.zeros((1, 1, 1, 4, 4)), patch_size)
+    with pytest.raises(error, match=match):
+        unpatchify(np.zeros((1, 1, 4, 4)), (2, 2), patch_size)
 
 
 @pytest.mark.parametrize("name", list(LAYOUTS))

@@ -257,7 +257,24 @@ def test_masked_r2_score_masks_nan_per_column():
     expected = np.mean([r2_score(y_true[:, 0], y_pred[:, 0]),
                         r2_score(y_true[5:, 1], y_pred[5:, 1])])
     assert masked_r2_score(y_nan, y_pred) == pytest.approx(expected)
-    assert np.isnan(masked_r2_score(np.ones((3, 2)), np.zeros((3, 2))))
+    with pytest.warns(EmptyMaskWarning, match="R\\^2 is undefined"):
+        assert np.isnan(masked_r2_score(np.ones((3, 2)), np.zeros((3, 2))))
+    with pytest.warns(EmptyMaskWarning):
+        assert np.isnan(masked_r2_score(np.full((3, 2), np.nan),
+                                        np.zeros((3, 2))))
+
+
+@pytest.mark.parametrize("y_pred_shape, weight, match", [
+    ((3, 2), None, r"as many samples .* as y_true \(2, 3\); got \(3, 2\)"),
+    ((2, 4), None, r"got \(2, 4\)"),
+    ((2, 3), np.ones(3), r"sample_weight must have shape \(2,\)"),
+])
+def test_masked_r2_score_bad_shapes(y_pred_shape, weight, match):
+    from sklearn_dynst.metrics import masked_r2_score
+
+    with pytest.raises(ValueError, match=match):
+        masked_r2_score(np.ones((2, 3)), np.zeros(y_pred_shape),
+                        sample_weight=weight)
 
 
 def test_window_variability_ranks_busy_windows_and_skips_missing():

@@ -36,6 +36,17 @@ def test_each_branch_on_a_scripted_loss_sequence():
         "shrink", "shrink", "shrink", "expand", "expand", "shrink", "stable"]
 
 
+def test_controller_keeps_the_level_on_a_nan_loss():
+    from sklearn_dynst._pals import PALSController
+
+    controller = PALSController()
+    assert controller.decide(1.0, 0.3) == "shrink"
+    # no observed validation truth: no information, no new best
+    assert controller.decide(float("nan"), 0.5) == "stable"
+    assert controller.decide(float("nan"), 0.1) == "shrink"  # the floor
+    assert (controller.best_loss_, controller.best_sparsity_) == (1.0, 0.3)
+
+
 def test_floor_always_shrinks_and_ceiling_never_does():
     # below min_sparsity a bad loss still shrinks
     assert pals_decision(5.0, 1.0, 0.1, 0.5) == "shrink"

@@ -297,6 +297,18 @@ def test_sample_pruning_rejects_bad_parameters(params, match):
         net.fit(X, y)
 
 
+def test_sample_pruning_says_what_a_batch_lacked():
+    from sklearn_dynst.callbacks._sample_pruning import _batch_length
+
+    with pytest.raises(ValueError, match="got X of type object and y of "
+                                         "type NoneType"):
+        _batch_length((object(), None))
+    with pytest.raises(ValueError, match="got no targets"):
+        SamplePruning._errors(None, (np.zeros((2, 1)), None), torch.zeros(2))
+    with pytest.raises(ValueError, match="got no y_pred and targets"):
+        SamplePruning._errors(None, (np.zeros((2, 1)), None), None)
+
+
 # --------------------------------------------------------------- estimator
 def _windows(seed=0, n=240):
     rng = np.random.default_rng(seed)

@@ -141,16 +141,18 @@ def test_make_windows_too_short():
 
 
 @pytest.mark.parametrize(
-    "kwargs, match",
-    [({"n_steps_in": 0}, "n_steps_in must be an int >= 1; got 0"),
-     ({"n_steps_in": 2.0}, "n_steps_in must be an int >= 1; got 2.0"),
-     ({"horizon": -1}, "horizon must be an int >= 1; got -1"),
-     ({"horizon": True}, "horizon must be an int >= 1; got True"),
-     ({"stride": 0}, "stride must be an int >= 1; got 0")],
+    "kwargs, error, match",
+    [({"n_steps_in": 0}, ValueError, "n_steps_in must be an int >= 1; got 0"),
+     ({"n_steps_in": 2.0}, TypeError,
+      "n_steps_in must be an int >= 1; got 2.0 of type float"),
+     ({"horizon": -1}, ValueError, "horizon must be an int >= 1; got -1"),
+     ({"horizon": True}, TypeError,
+      "horizon must be an int >= 1; got True of type bool"),
+     ({"stride": 0}, ValueError, "stride must be an int >= 1; got 0")],
 )
-def test_make_windows_bad_ints(kwargs, match):
+def test_make_windows_bad_ints(kwargs, error, match):
     params = {"n_steps_in": 3, "horizon": 2, **kwargs}
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(error, match=match):
         make_windows(_series(), **params)
 
 
@@ -200,10 +202,28 @@ def test_chronological_split_int_and_rounding():
 
 
 @pytest.mark.parametrize("n_samples, test_size, gap",
-                         [(10, 0, 0), (10, 10, 0), (5, 2, 3), (10, 0.01, 9)])
+                         [(10, 10, 0), (5, 2, 3), (10, 0.01, 9)])
 def test_chronological_split_too_small(n_samples, test_size, gap):
     with pytest.raises(ValueError, match="both need at least one"):
         chronological_split(n_samples, test_size, gap=gap)
+
+
+@pytest.mark.parametrize(
+    "test_size, gap, error, match",
+    [(0, 0, ValueError, "test_size must be an int >= 1; got 0"),
+     (2.5, 0, ValueError, r"int >= 1 or a float in \(0, 1\); got 2.5"),
+     (1.0, 0, ValueError, r"float in \(0, 1\); got 1.0"),
+     ("a", 0, TypeError, "got 'a' of type str"),
+     (True, 0, TypeError, "got True of type bool"),
+     (0.2, -1, ValueError, "gap must be an int >= 0; got -1"),
+     (0.2, 1.5, TypeError, "gap must be an int >= 0; got 1.5 of type float")],
+)
+def test_split_rejects_bad_test_size_and_gap(test_size, gap, error, match):
+    # a negative gap used to put rows in both parts
+    with pytest.raises(error, match=match):
+        chronological_split(10, test_size, gap=gap)
+    with pytest.raises(error, match=match):
+        temporal_train_test_split(np.arange(10), test_size=test_size, gap=gap)
 
 
 def test_temporal_train_test_split_order():

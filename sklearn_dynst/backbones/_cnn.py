@@ -23,8 +23,12 @@ class CNNBackbone(nn.Module):
         See :class:`MLPBackbone` (sensors are patches here).
     n_steps : int
         Input steps per window.
-    patch_size : int
-        Patch edge; ``in_features`` must be ``n_steps * k * patch_size**2``.
+    patch_size : int or None, default=None
+        Patch edge (None: 1, a sensor is one cell); ``in_features`` must be
+        ``n_steps * k * patch_size**2``.
+    adjacency : Tensor or None, default=None
+        Optional edge weights between patches, used to initialise the
+        decoder's mixing (as in :class:`MLPBackbone`).
     hidden_size : int, default=64
         Convolution channels and token size.
     dropout : float, default=0.1

@@ -6,8 +6,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._layouts import from_tokens, to_tokens
 from ..metrics import masked_r2_score
-from .._validation import check_coverage, check_sensor_array, \
-    check_sensor_names, check_target
+from .._validation import check_coverage, check_n_sensors, \
+    check_sensor_array, check_sensor_names, check_target
 
 __all__ = ["PersistenceRegressor", "last_observed"]
 
@@ -174,12 +174,7 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
         check_sensor_names(self, X, reset=False)
         X_arr, layout = check_sensor_array(X, patch_size=1)
         fitted = self.input_layout_
-        if layout.n_sensors != self.n_features_in_:
-            raise ValueError(
-                f"X has {layout.n_sensors} features, but "
-                f"{type(self).__name__} is expecting {self.n_features_in_} "
-                f"features as input (X read as {layout.axes})."
-            )
+        check_n_sensors(self, layout)
         trailing = fitted.sample_shape()[1:]
         if layout.ndim != fitted.ndim or X_arr.shape[2:] != trailing:
             raise ValueError(

@@ -1,12 +1,69 @@
 """What the pruning callbacks share: when to update, the validation loss."""
 
+import math
+import numbers
+import warnings
+
 import numpy as np
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 
+from ..exceptions import EmptyMaskWarning
 from ..metrics._torch import pointwise_error
 
-__all__ = ["DecisionSchedule", "validation_loss"]
+__all__ = ["DecisionSchedule", "validation_loss", "check_callback_param",
+           "check_pals_params"]
+
+
+def check_callback_param(callback, name, *, options=None, low=None,
+                         high=None, high_closed=False, also=()):
+    """Raise a ValueError naming ``callback``'s parameter ``name`` unless
+    its value is one of ``options``, or a real number in ``[low, high)``
+    (``[low, high]`` with ``high_closed``; either bound may be None), or
+    one of ``also`` (e.g. "auto").
+
+    Examples
+    --------
+    >>> from sklearn_dynst.callbacks import WeightPruning
+    >>> from sklearn_dynst.callbacks._common import check_callback_param
+    >>> check_callback_param(WeightPruning(1.5), "sparsity", low=0, high=1,
+    ...                      also=("auto",))
+    Traceback (most recent call last):
+    ...
+    ValueError: WeightPruning: sparsity must be a float in [0, 1) or 'auto'; got 1.5.
+    """
+    value = getattr(callback, name)
+    if isinstance(value, str) or value is None or options is not None:
+        if value in (options or ()) or value in also:
+            return
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool) \
+            and (low is None or value >= low) and (
+            high is None or value < high or (high_closed and value == high)):
+        return
+    if options is not None:
+        expected = f"one of {sorted(options)}"
+    else:
+        expected = "a float " + (
+            f"in [{low}, {high}{']' if high_closed else ')'}"
+            if high is not None else f">= {low}")
+    if also:
+        expected += " or " + " or ".join(repr(a) for a in also)
+    raise ValueError(f"{type(callback).__name__}: {name} must be {expected};"
+                     f" got {value!r}.")
+
+
+def check_pals_params(callback):
+    """Check the PALS controller's and the update schedule's parameters,
+    which :class:`AdaptiveSensorPruning` and :class:`WeightPruning` share."""
+    for name in ("tolerance", "growth"):
+        check_callback_param(callback, name, low=1)
+    for name in ("initial_rate", "final_rate", "min_sparsity",
+                 "decision_share"):
+        check_callback_param(callback, name, low=0, high=1, high_closed=True)
+    check_callback_param(callback, "max_sparsity", low=0, high=1)
+    check_callback_param(callback, "update_every", low=1, also=("auto",))
+    check_callback_param(callback, "min_updates", low=1)
+    check_callback_param(callback, "warm_up", low=0)
 
 
 class DecisionSchedule:
@@ -92,7 +149,9 @@ def validation_loss(net, dataset_valid, fallback=None):
     with this one; test MAE 4.54 and 4.45). Otherwise, the net's loss.
 
     ``fallback`` (e.g. the recent training losses) is averaged instead when
-    there is no validation data.
+    there is no validation data. NaN, with an
+    :class:`~sklearn_dynst.exceptions.EmptyMaskWarning`, when the
+    validation data hold no observed truth.
     """
     if dataset_valid is None:
         if fallback is None or not len(fallback):
@@ -115,4 +174,10 @@ def validation_loss(net, dataset_valid, fallback=None):
             to_tensor(unpack_data(batch)[1], device=net.device), "mae")
         total += float(errors.sum())
         count += int(observed.sum())
-    return total / max(count, 1)
+    if count == 0:
+        warnings.warn(
+            "The validation data hold no observed truth (every target is "
+            "NaN): no validation loss to compare; returning NaN.",
+            EmptyMaskWarning, stacklevel=2)
+        return math.nan
+    return total / count

@@ -111,7 +111,11 @@ def _batch_length(batch):
             part = next(iter(part.values()))
         if part is not None and hasattr(part, "__len__"):
             return len(part)
-    raise ValueError("cannot tell the number of samples of a batch.")
+    raise ValueError(
+        "SamplePruning cannot tell the number of samples of a batch: "
+        "expected a target or an input with a length (or a dict of them); "
+        f"got X of type {type(Xi).__name__} and y of type "
+        f"{type(yi).__name__}.")
 
 
 def _training_inputs(dataset):
@@ -386,9 +390,13 @@ class SamplePruning(Callback):
     def _errors(net, batch, y_pred):
         _, yi = unpack_data(batch)
         if y_pred is None or yi is None:
+            missing = " and ".join(name for name, value in
+                                   [("y_pred", y_pred), ("targets", yi)]
+                                   if value is None)
             raise ValueError(
                 "SamplePruning scores samples from their errors: the training "
-                "step must return y_pred and the batch must hold targets.")
+                "step must return y_pred and the batch must hold targets; "
+                f"got no {missing}.")
         y_true = to_tensor(yi, device=y_pred.device)
         if y_true.shape != y_pred.shape:
             y_true = y_true.reshape(y_pred.shape)

@@ -25,7 +25,8 @@ from .._pals import PALSController, cosine_rate, update_counts
 from .._pruning import (_as_mask, dropout_variances, prune_covering,
                         prune_lowest, pruning_schedule, shrink_to_mean,
                         swap_sensors, switched_off_share)
-from ._common import DecisionSchedule, validation_loss
+from ._common import (DecisionSchedule, check_callback_param,
+                      check_pals_params, validation_loss)
 
 __all__ = ["AlternatingMaskTraining", "IterativeSensorPruning",
            "AdaptiveSensorPruning"]
@@ -40,6 +41,14 @@ class AlternatingMaskTraining(Callback):
         Steps (batches) on the network with the scores fixed (DynST's R).
     n_mask_steps : int, default=1
         Steps on the scores with the network fixed (DynST's M).
+
+    Attributes
+    ----------
+    step_ : int
+        Training steps seen since the training began.
+    mask_steps_ : int
+        Of those, the steps on the scores (in the history as
+        ``mask_steps``).
 
     Examples
     --------
@@ -96,7 +105,10 @@ class _SensorPruningBase(Callback):
     pruning callbacks (subclasses set ``importance``, ``required``,
     ``costs`` and ``n_score_batches``)."""
 
+    _importances = ("magnitude", "removal", "absence")
+
     def _setup(self, net):
+        check_callback_param(self, "importance", options=self._importances)
         module = net.module_
         if getattr(module, "gate", None) is None:
             raise ValueError(
@@ -333,6 +345,19 @@ class IterativeSensorPruning(_SensorPruningBase):
         With ``coverage``: each sensor's importance per unit of
         interpolation variance in the last round it took part in, relative
         to that round's median (1 before).
+    levels_ : dict of int to float
+        Sparsity to reach at the end of each round's epoch (empty with
+        ``start="random"``).
+    swap_epochs_ : set of int
+        Epochs at whose end a swap happens.
+    round_ : int
+        Rounds done.
+    absence_sums_ : ndarray of shape (2, 5, n_sensors)
+        With importance "absence": the running sums, per sensor absent (0)
+        and present (1), of its own error, observed values, samples, and
+        the samples' mean errors and their squares, since the last round.
+    importance_errors_ : ndarray of shape (n_sensors,) or None
+        Standard error of the last absence costs (None before one).
 
     Examples
     --------
@@ -364,6 +389,9 @@ class IterativeSensorPruning(_SensorPruningBase):
         self.coverage = coverage
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
+        check_callback_param(self, "sparsity", low=0, high=1)
+        check_callback_param(self, "swap_fraction", low=0, high=1)
+        check_callback_param(self, "start", options=("dense", "random"))
         self._setup(net)
         module = net.module_
         epochs = sorted(int(e) for e in self.prune_epochs)
@@ -414,7 +442,7 @@ class IterativeSensorPruning(_SensorPruningBase):
             self.round_ += 1
             event = f"prune round {self.round_}"
         net.history.record("n_active_sensors", int(self.active_.sum()))
-        net.history.record("sparsity", switched_off_share(self.active_))
+        net.history.record("sparsity", self._sparsity())
         net.history.record("round", self.round_)
         net.history.record("event_pruning", event)
 
@@ -502,6 +530,12 @@ class AdaptiveSensorPruning(_SensorPruningBase):
         The steps between updates used.
     controller_ : PALSController
         The best validation loss so far and its sparsity.
+    best_sparsity_ : float
+        Sparsity at which the best validation loss was seen (the
+        controller's).
+    scores_, weights_, absence_sums_, importance_errors_
+        As in :class:`IterativeSensorPruning`, per update instead of per
+        round.
 
     Examples
     --------
@@ -519,6 +553,8 @@ class AdaptiveSensorPruning(_SensorPruningBase):
     >>> decisions[0], bool(0.0 < model.sparsity_ <= 0.9)
     ('shrink', True)
     """
+
+    _importances = ("magnitude", "removal", "absence", "auto")
 
     def __init__(self, n_steps=None, update_every="auto", tolerance=1.1,
                  growth=1.1, initial_rate=0.5, final_rate=0.005,
@@ -546,6 +582,9 @@ class AdaptiveSensorPruning(_SensorPruningBase):
         self.coverage = coverage
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
+        check_pals_params(self)
+        check_callback_param(self, "swap_fraction", low=0, high=1,
+                             also=(None,))
         self._setup(net)
         self._schedule = DecisionSchedule(
             self.n_steps, self.update_every, self.warm_up,

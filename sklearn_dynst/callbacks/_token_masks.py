@@ -13,6 +13,13 @@ class KeptShareLogger(Callback):
     training batch and writes its mean over the epoch to the history as
     ``kept_share``.
 
+    Attributes
+    ----------
+    kept_ : float
+        Tokens kept so far in the current epoch's training batches.
+    total_ : int
+        Tokens those batches held.
+
     Examples
     --------
     >>> from sklearn_dynst.callbacks import KeptShareLogger

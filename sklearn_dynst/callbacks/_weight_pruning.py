@@ -15,7 +15,8 @@ from skorch.callbacks import Callback
 
 from .._pals import PALSController, cosine_rate, update_counts
 from .._weight_masks import prunable_weights, rigl_update
-from ._common import DecisionSchedule, validation_loss
+from ._common import (DecisionSchedule, check_callback_param,
+                      check_pals_params, validation_loss)
 
 __all__ = ["WeightPruning"]
 
@@ -42,6 +43,10 @@ class WeightPruning(Callback):
 
     Attributes
     ----------
+    weights_ : dict of str to Parameter
+        The prunable weights (the backbone's linear and convolution
+        weights) by parameter name; their boolean masks are the module's
+        ``weight_masks``.
     path_ : list of dict
         One entry per update: ``step``, ``loss`` (``"auto"`` only),
         ``decision``, ``sparsity`` (after the update).
@@ -81,6 +86,8 @@ class WeightPruning(Callback):
 
     # ----------------------------------------------------------- masks
     def on_train_begin(self, net, X=None, y=None, **kwargs):
+        check_callback_param(self, "sparsity", low=0, high=1, also=("auto",))
+        check_pals_params(self)
         module = net.module_
         self.weights_ = prunable_weights(module)
         masks = getattr(module, "weight_masks", None)

@@ -177,7 +177,8 @@ def masked_r2_score(y_true, y_pred, *, sample_weight=None):
     Returns
     -------
     r2 : float
-        NaN if no column has a varying truth.
+        NaN, with an :class:`~sklearn_dynst.exceptions.EmptyMaskWarning`,
+        if no column has a varying observed truth.
 
     Examples
     --------
@@ -188,10 +189,20 @@ def masked_r2_score(y_true, y_pred, *, sample_weight=None):
     0.75
     """
     y_pred = np.asarray(y_pred, dtype=float)
-    y_true = np.asarray(y_true, dtype=float).reshape(len(y_pred), -1)
+    y_true = np.asarray(y_true, dtype=float)
+    if y_true.ndim == 0 or y_pred.ndim == 0 or len(y_true) != len(y_pred) \
+            or y_true.size != y_pred.size:
+        raise ValueError(
+            f"y_pred must hold as many samples and values per sample as "
+            f"y_true {y_true.shape}; got {y_pred.shape}.")
+    y_true = y_true.reshape(len(y_true), -1)
     y_pred = y_pred.reshape(y_true.shape)
     weight = np.ones(len(y_true)) if sample_weight is None else \
         np.asarray(sample_weight, dtype=float)
+    if weight.shape != (len(y_true),):
+        raise ValueError(
+            f"sample_weight must have shape ({len(y_true)},), one weight per "
+            f"sample; got {weight.shape}.")
     mask = np.isfinite(y_true) * weight[:, None]
     truth = np.where(mask > 0, y_true, 0.0)
     mean = (mask * truth).sum(0) / np.maximum(mask.sum(0), 1e-12)
@@ -199,5 +210,9 @@ def masked_r2_score(y_true, y_pred, *, sample_weight=None):
     residual = (mask * (truth - y_pred) ** 2).sum(0)
     valid = total > 0
     if not valid.any():
+        warnings.warn(
+            "No output column has a varying observed truth (every value is "
+            "NaN or constant); R^2 is undefined, returning NaN.",
+            EmptyMaskWarning, stacklevel=2)
         return float("nan")
     return float(np.mean(1.0 - residual[valid] / total[valid]))
