@@ -100,3 +100,16 @@ def test_bench_dynst_tabulates_several_runs_from_raw(monkeypatch, tmp_path):
     assert bool(summary.loc[0, "dynst best"])
     assert len(pd.read_csv(out / "dynst_raw.csv")) == 3
     assert "Rows from" in (out / "dynst.md").read_text()
+
+
+def test_bench_memory_reports_the_fits_peak(monkeypatch, capsys):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import bench_memory
+
+    monkeypatch.setattr(sys, "argv", ["bench_memory.py", "--steps", "200",
+                                      "--sensors", "4"])
+    bench_memory.main()
+    sys.modules.pop("bench_memory", None)
+    out = capsys.readouterr().out
+    assert "windows X and y of shape (177, 12, 4)" in out
+    assert "x one window array" in out

@@ -23,6 +23,31 @@ def test_fit_standardizer_matches_nanmean_nanstd():
     np.testing.assert_allclose(scale, np.nanstd(tokens, axis=(0, 2)))
 
 
+def test_fit_standardizer_in_slices_equals_the_whole_array(monkeypatch):
+    # the statistics are summed over slices of the samples (memory): any
+    # slicing, down to a sample at a time, gives the same result, and
+    # float32 data are summed in float64
+    import sklearn_dynst._scaling as scaling
+
+    tokens = _tokens(shape=(50, 4, 5, 2))
+    whole = fit_standardizer(tokens)
+    slicing = scaling._chunks
+    for max_elements in (1, 45, 400):
+        monkeypatch.setattr(scaling, "_chunks", lambda t, m=max_elements:
+                            slicing(t, max_elements=m))
+        assert len(list(scaling._chunks(tokens))) > 1
+        for got, expected in zip(fit_standardizer(tokens), whole):
+            np.testing.assert_allclose(got, expected, rtol=1e-12)
+    monkeypatch.undo()
+    for got, expected in zip(fit_standardizer(tokens.astype(np.float32)),
+                             (np.nanmean(tokens.astype(np.float32).astype(
+                                 float), axis=(0, 2)),
+                              np.nanstd(tokens.astype(np.float32).astype(
+                                  float), axis=(0, 2)))):
+        assert got.dtype == np.float64
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
 def test_fit_standardizer_does_not_write_into_input():
     tokens = _tokens()
     copy = tokens.copy()
