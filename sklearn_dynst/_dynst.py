@@ -452,25 +452,11 @@ class DynSTRegressor(BaseSensorForecaster):
                         f"{n_sensors}); got {given.tolist()}."
                     )
                 required[given.astype(int)] = True
-        costs = None
-        if self.sensor_costs is not None:
-            costs = np.asarray(self.sensor_costs, dtype=float)
-            if costs.shape != (n_sensors,):
-                raise ValueError(
-                    f"sensor_costs must hold {n_sensors} positive values, one "
-                    f"per sensor; got shape {costs.shape}."
-                )
-            if not (costs > 0).all():
-                bad = np.flatnonzero(~(costs > 0))
-                raise ValueError(
-                    f"sensor_costs must hold {n_sensors} positive values, one "
-                    f"per sensor; got {costs[bad[:5]].tolist()} at sensors "
-                    f"{bad[:5].tolist()}" + (" ..." if len(bad) > 5 else "")
-                    + "."
-                )
+        costs = None if self.sensor_costs is None else \
+            np.asarray(self.sensor_costs, dtype=float)
         check_pruning_budget(0.0 if self.sparsity == "auto" else
                              self.sparsity, n_sensors, required=required,
-                             costs=costs)
+                             costs=costs, costs_name="sensor_costs")
         return required, costs
 
     def _importance(self):

@@ -90,7 +90,8 @@ def pruning_schedule(sparsity, n_rounds):
     return levels
 
 
-def check_pruning_budget(sparsity, n_sensors, *, required=None, costs=None):
+def check_pruning_budget(sparsity, n_sensors, *, required=None, costs=None,
+                         costs_name="costs"):
     """Cost that may stay on at ``sparsity``; refuse impossible constraints.
 
     Parameters
@@ -103,6 +104,8 @@ def check_pruning_budget(sparsity, n_sensors, *, required=None, costs=None):
         Positive cost of each sensor; None counts every sensor as 1, and the
         budget is then the number of sensors kept, rounded as the baselines
         round it.
+    costs_name : str, default="costs"
+        The costs' name in error messages (the caller's parameter).
 
     Returns
     -------
@@ -124,11 +127,15 @@ def check_pruning_budget(sparsity, n_sensors, *, required=None, costs=None):
     required = _as_mask(required, n_sensors, "required")
     explicit_costs = costs is not None
     costs = np.ones(n_sensors) if costs is None else np.asarray(costs, float)
-    if costs.shape != (n_sensors,) or (costs <= 0).any():
+    expected = f"{costs_name} must hold {n_sensors} positive values, one " \
+        "per sensor"
+    if costs.shape != (n_sensors,):
+        raise ValueError(f"{expected}; got shape {costs.shape}.")
+    bad = np.flatnonzero(~(costs > 0))
+    if bad.size:
         raise ValueError(
-            f"costs must hold {n_sensors} positive values; got shape "
-            f"{costs.shape} with minimum {costs.min() if costs.size else None}."
-        )
+            f"{expected}; got {costs[bad[:5]].tolist()} at sensors "
+            f"{bad[:5].tolist()}" + (" ..." if bad.size > 5 else "") + ".")
     total = costs.sum()
     n_kept = check_n_kept(sparsity, n_sensors)  # refuses keeping none
     budget = (1.0 - sparsity) * total if explicit_costs else float(n_kept)
