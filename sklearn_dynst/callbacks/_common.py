@@ -1,69 +1,58 @@
 """What the pruning callbacks share: when to update, the validation loss."""
 
 import math
-import numbers
 import warnings
+from numbers import Real
 
 import numpy as np
+from sklearn.utils._param_validation import (Interval, StrOptions,
+                                             validate_parameter_constraints)
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 
 from ..exceptions import EmptyMaskWarning
 from ..metrics._torch import pointwise_error
 
-__all__ = ["DecisionSchedule", "validation_loss", "check_callback_param",
-           "check_pals_params"]
+__all__ = ["DecisionSchedule", "validation_loss", "validate_callback_params",
+           "PALS_CONSTRAINTS"]
 
 
-def check_callback_param(callback, name, *, options=None, low=None,
-                         high=None, high_closed=False, also=()):
-    """Raise a ValueError naming ``callback``'s parameter ``name`` unless
-    its value is one of ``options``, or a real number in ``[low, high)``
-    (``[low, high]`` with ``high_closed``; either bound may be None), or
-    one of ``also`` (e.g. "auto").
+# the PALS controller's and the update schedule's parameters, shared by
+# AdaptiveSensorPruning and WeightPruning
+PALS_CONSTRAINTS = {
+    "tolerance": [Interval(Real, 1, None, closed="left")],
+    "growth": [Interval(Real, 1, None, closed="left")],
+    "initial_rate": [Interval(Real, 0, 1, closed="both")],
+    "final_rate": [Interval(Real, 0, 1, closed="both")],
+    "min_sparsity": [Interval(Real, 0, 1, closed="both")],
+    "max_sparsity": [Interval(Real, 0, 1, closed="left")],
+    "decision_share": [Interval(Real, 0, 1, closed="both")],
+    "update_every": [Interval(Real, 1, None, closed="left"),
+                     StrOptions({"auto"})],
+    "min_updates": [Interval(Real, 1, None, closed="left")],
+    "warm_up": [Interval(Real, 0, None, closed="left")],
+}
+
+
+def validate_callback_params(callback):
+    """Check ``callback``'s parameters against its class's
+    ``_parameter_constraints``, with scikit-learn's validation (as the
+    estimators' ``fit`` does): an ``InvalidParameterError`` (a ValueError)
+    names the parameter, the callback, what was expected and what was
+    given.
 
     Examples
     --------
     >>> from sklearn_dynst.callbacks import WeightPruning
-    >>> from sklearn_dynst.callbacks._common import check_callback_param
-    >>> check_callback_param(WeightPruning(1.5), "sparsity", low=0, high=1,
-    ...                      also=("auto",))
+    >>> from sklearn_dynst.callbacks._common import validate_callback_params
+    >>> validate_callback_params(WeightPruning(1.5))
     Traceback (most recent call last):
     ...
-    ValueError: WeightPruning: sparsity must be a float in [0, 1) or 'auto'; got 1.5.
+    sklearn.utils._param_validation.InvalidParameterError: The 'sparsity' parameter of WeightPruning must be a float in the range [0.0, 1.0) or a str among {'auto'}. Got 1.5 instead.
     """
-    value = getattr(callback, name)
-    if isinstance(value, str) or value is None or options is not None:
-        if value in (options or ()) or value in also:
-            return
-    elif isinstance(value, numbers.Real) and not isinstance(value, bool) \
-            and (low is None or value >= low) and (
-            high is None or value < high or (high_closed and value == high)):
-        return
-    if options is not None:
-        expected = f"one of {sorted(options)}"
-    else:
-        expected = "a float " + (
-            f"in [{low}, {high}{']' if high_closed else ')'}"
-            if high is not None else f">= {low}")
-    if also:
-        expected += " or " + " or ".join(repr(a) for a in also)
-    raise ValueError(f"{type(callback).__name__}: {name} must be {expected};"
-                     f" got {value!r}.")
-
-
-def check_pals_params(callback):
-    """Check the PALS controller's and the update schedule's parameters,
-    which :class:`AdaptiveSensorPruning` and :class:`WeightPruning` share."""
-    for name in ("tolerance", "growth"):
-        check_callback_param(callback, name, low=1)
-    for name in ("initial_rate", "final_rate", "min_sparsity",
-                 "decision_share"):
-        check_callback_param(callback, name, low=0, high=1, high_closed=True)
-    check_callback_param(callback, "max_sparsity", low=0, high=1)
-    check_callback_param(callback, "update_every", low=1, also=("auto",))
-    check_callback_param(callback, "min_updates", low=1)
-    check_callback_param(callback, "warm_up", low=0)
+    validate_parameter_constraints(
+        callback._parameter_constraints, callback.get_params(deep=False),
+        caller_name=type(callback).__name__)
 
 
 class DecisionSchedule:

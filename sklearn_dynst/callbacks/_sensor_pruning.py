@@ -14,8 +14,11 @@
 Both record their decisions in ``net.history``.
 """
 
+from numbers import Real
+
 import numpy as np
 import torch
+from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
@@ -25,11 +28,13 @@ from .._pals import PALSController, cosine_rate, update_counts
 from .._pruning import (_as_mask, dropout_variances, prune_covering,
                         prune_lowest, pruning_schedule, shrink_to_mean,
                         swap_sensors, switched_off_share)
-from ._common import (DecisionSchedule, check_callback_param,
-                      check_pals_params, validation_loss)
+from ._common import (PALS_CONSTRAINTS, DecisionSchedule,
+                      validate_callback_params, validation_loss)
 
 __all__ = ["AlternatingMaskTraining", "IterativeSensorPruning",
            "AdaptiveSensorPruning"]
+
+_IMPORTANCES = ("magnitude", "removal", "absence")
 
 
 class AlternatingMaskTraining(Callback):
@@ -105,10 +110,8 @@ class _SensorPruningBase(Callback):
     pruning callbacks (subclasses set ``importance``, ``required``,
     ``costs`` and ``n_score_batches``)."""
 
-    _importances = ("magnitude", "removal", "absence")
-
     def _setup(self, net):
-        check_callback_param(self, "importance", options=self._importances)
+        validate_callback_params(self)
         module = net.module_
         if getattr(module, "gate", None) is None:
             raise ValueError(
@@ -388,10 +391,14 @@ class IterativeSensorPruning(_SensorPruningBase):
         self.start = start
         self.coverage = coverage
 
+    _parameter_constraints = {
+        "sparsity": [Interval(Real, 0, 1, closed="left")],
+        "swap_fraction": [Interval(Real, 0, 1, closed="left")],
+        "importance": [StrOptions(set(_IMPORTANCES))],
+        "start": [StrOptions({"dense", "random"})],
+    }
+
     def on_train_begin(self, net, X=None, y=None, **kwargs):
-        check_callback_param(self, "sparsity", low=0, high=1)
-        check_callback_param(self, "swap_fraction", low=0, high=1)
-        check_callback_param(self, "start", options=("dense", "random"))
         self._setup(net)
         module = net.module_
         epochs = sorted(int(e) for e in self.prune_epochs)
@@ -554,7 +561,11 @@ class AdaptiveSensorPruning(_SensorPruningBase):
     ('shrink', True)
     """
 
-    _importances = ("magnitude", "removal", "absence", "auto")
+    _parameter_constraints = {
+        **PALS_CONSTRAINTS,
+        "importance": [StrOptions({*_IMPORTANCES, "auto"})],
+        "swap_fraction": [Interval(Real, 0, 1, closed="left"), None],
+    }
 
     def __init__(self, n_steps=None, update_every="auto", tolerance=1.1,
                  growth=1.1, initial_rate=0.5, final_rate=0.005,
@@ -582,9 +593,6 @@ class AdaptiveSensorPruning(_SensorPruningBase):
         self.coverage = coverage
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
-        check_pals_params(self)
-        check_callback_param(self, "swap_fraction", low=0, high=1,
-                             also=(None,))
         self._setup(net)
         self._schedule = DecisionSchedule(
             self.n_steps, self.update_every, self.warm_up,

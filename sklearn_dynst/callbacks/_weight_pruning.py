@@ -10,13 +10,16 @@ gradient (RigL). A float ``sparsity`` is reached along a cubic schedule; with
 validation error (MAE in the target's units), as for sensors.
 """
 
+from numbers import Real
+
 import torch
+from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback
 
 from .._pals import PALSController, cosine_rate, update_counts
 from .._weight_masks import prunable_weights, rigl_update
-from ._common import (DecisionSchedule, check_callback_param,
-                      check_pals_params, validation_loss)
+from ._common import (PALS_CONSTRAINTS, DecisionSchedule,
+                      validate_callback_params, validation_loss)
 
 __all__ = ["WeightPruning"]
 
@@ -65,6 +68,12 @@ class WeightPruning(Callback):
     0.5
     """
 
+    _parameter_constraints = {
+        **PALS_CONSTRAINTS,
+        "sparsity": [Interval(Real, 0, 1, closed="left"),
+                     StrOptions({"auto"})],
+    }
+
     def __init__(self, sparsity, *, update=True, n_steps=None,
                  update_every="auto", warm_up=0, decision_share=2 / 3,
                  min_updates=60, tolerance=1.1, growth=1.1,
@@ -86,8 +95,7 @@ class WeightPruning(Callback):
 
     # ----------------------------------------------------------- masks
     def on_train_begin(self, net, X=None, y=None, **kwargs):
-        check_callback_param(self, "sparsity", low=0, high=1, also=("auto",))
-        check_pals_params(self)
+        validate_callback_params(self)
         module = net.module_
         self.weights_ = prunable_weights(module)
         masks = getattr(module, "weight_masks", None)
