@@ -171,13 +171,14 @@ def infer_layout(X, *, patch_size=None, name="X"):
     return SensorLayout(4, shape[1], shape[2], shape[3])
 
 
-def _check_patch_size(patch_size):
-    if not isinstance(patch_size, numbers.Integral) or \
-            isinstance(patch_size, bool):
-        raise TypeError(f"patch_size must be an int >= 1; got "
-                        f"{patch_size!r} of type {type(patch_size).__name__}.")
-    if patch_size < 1:
-        raise ValueError(f"patch_size must be an int >= 1; got {patch_size}.")
+def check_positive_int(value, name, minimum=1):
+    """TypeError unless ``value`` is an int (not a bool), ValueError unless
+    it is at least ``minimum``; both name ``name`` and the value given."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int >= {minimum}; got "
+                        f"{value!r} of type {type(value).__name__}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}; got {value!r}.")
 
 
 def patchify(grid, patch_size, *, pad=False):
@@ -216,7 +217,7 @@ def patchify(grid, patch_size, *, pad=False):
     >>> patchify(np.zeros((1, 1, 1, 5, 5)), 2, pad=True).shape
     (1, 1, 9, 4)
     """
-    _check_patch_size(patch_size)
+    check_positive_int(patch_size, "patch_size")
     grid = np.asarray(grid)
     if grid.ndim != 5:
         raise ValueError(
@@ -267,7 +268,7 @@ def unpatchify(patches, patch_grid, patch_size, *, grid_shape=None):
     >>> bool(np.array_equal(back, grid))
     True
     """
-    _check_patch_size(patch_size)
+    check_positive_int(patch_size, "patch_size")
     patches = np.asarray(patches)
     if patches.ndim != 4:
         raise ValueError(

@@ -6,24 +6,17 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import _safe_indexing
 
+from ._layouts import check_positive_int
 from ._validation import check_chronological, check_sensor_array
 
 __all__ = ["make_windows", "temporal_train_test_split", "chronological_split"]
-
-
-def _check_positive_int(value, name, minimum=1):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int >= {minimum}; got "
-                        f"{value!r} of type {type(value).__name__}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}; got {value!r}.")
 
 
 def _check_test_size(test_size):
     """An int >= 1 (a count) or a float in (0, 1) (a share)."""
     if isinstance(test_size, numbers.Integral) and \
             not isinstance(test_size, bool):
-        _check_positive_int(test_size, "test_size")
+        check_positive_int(test_size, "test_size")
         return
     if not isinstance(test_size, numbers.Real) or isinstance(test_size, bool):
         raise TypeError(f"test_size must be an int >= 1 or a float in (0, 1);"
@@ -101,9 +94,9 @@ def make_windows(series, n_steps_in, horizon, stride=1, *, as_frame=False,
     >>> np.shares_memory(X, series)
     True
     """
-    _check_positive_int(n_steps_in, "n_steps_in")
-    _check_positive_int(horizon, "horizon")
-    _check_positive_int(stride, "stride")
+    check_positive_int(n_steps_in, "n_steps_in")
+    check_positive_int(horizon, "horizon")
+    check_positive_int(stride, "stride")
     frame = series if isinstance(series, pd.DataFrame) else None
     if as_frame and frame is None:
         raise TypeError(
@@ -180,7 +173,7 @@ def chronological_split(n_samples, test_size, *, gap=0):
     ([0, 1, 2, 3, 4, 5, 6], [8, 9])
     """
     _check_test_size(test_size)
-    _check_positive_int(gap, "gap", minimum=0)
+    check_positive_int(gap, "gap", minimum=0)
     if isinstance(test_size, numbers.Integral):
         n_test = int(test_size)
     else:
