@@ -267,7 +267,7 @@ def test_masked_r2_score_masks_nan_per_column():
 @pytest.mark.parametrize("y_pred_shape, weight, match", [
     ((3, 2), None, r"as many samples .* as y_true \(2, 3\); got \(3, 2\)"),
     ((2, 4), None, r"got \(2, 4\)"),
-    ((2, 3), np.ones(3), r"sample_weight must have shape \(2,\)"),
+    ((2, 3), np.ones(3), r"sample_weight.shape == \(3,\), expected \(2,\)"),
 ])
 def test_masked_r2_score_bad_shapes(y_pred_shape, weight, match):
     from sklearn_dynst.metrics import masked_r2_score

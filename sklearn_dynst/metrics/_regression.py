@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+from sklearn.utils.validation import _check_sample_weight
 
 from .._validation import check_sensor_array
 from ..exceptions import EmptyMaskWarning
@@ -197,12 +198,7 @@ def masked_r2_score(y_true, y_pred, *, sample_weight=None):
             f"y_true {y_true.shape}; got {y_pred.shape}.")
     y_true = y_true.reshape(len(y_true), -1)
     y_pred = y_pred.reshape(y_true.shape)
-    weight = np.ones(len(y_true)) if sample_weight is None else \
-        np.asarray(sample_weight, dtype=float)
-    if weight.shape != (len(y_true),):
-        raise ValueError(
-            f"sample_weight must have shape ({len(y_true)},), one weight per "
-            f"sample; got {weight.shape}.")
+    weight = _check_sample_weight(sample_weight, y_true)
     mask = np.isfinite(y_true) * weight[:, None]
     truth = np.where(mask > 0, y_true, 0.0)
     mean = (mask * truth).sum(0) / np.maximum(mask.sum(0), 1e-12)
