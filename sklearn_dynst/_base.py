@@ -23,7 +23,7 @@ from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from ._layouts import from_tokens, take_sensors, to_tokens
 from ._net import SAMPLE_INDEX, ChronologicalSplit, ForecastNet, \
-    MaskedLoss, resolve_device
+    MaskedLoss, lr_scale_groups, resolve_device
 from ._masks import SensorGate
 from ._network import ForecastNetwork, last_value_covariance
 from ._pruning import switched_off_share
@@ -207,6 +207,12 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
         return SamplePruning(self.sample_pruning, time_axis=2,
                              random_state=seed)
 
+    def _expected_n_kept(self):
+        """Sensors the fitted network is expected to read, for the
+        backbone's learning-rate factors (``lr_scales``): all of them,
+        unless a subclass prunes."""
+        return self.n_features_in_
+
     def _warm_up_epochs(self):
         """Dense epochs before the first pruning decision (4: DynST's
         default schedule; DynST derives it from its parameters)."""
@@ -265,6 +271,12 @@ class BaseSensorForecaster(TransformerMixin, RegressorMixin, BaseEstimator,
             split = ChronologicalSplit(self.validation_fraction, gap=gap)
         if callbacks is None:
             callbacks = self._training_callbacks()
+        # parameters the backbone trains at a scaled rate (the all-sensor
+        # decoder's mixing over many sensors), after the caller's groups
+        groups = list(params.pop("optimizer__param_groups", [])) \
+            + lr_scale_groups(module, self.lr, self._expected_n_kept())
+        if groups:
+            params["optimizer__param_groups"] = groups
         return ForecastNet(**{
             "module": module,
             "criterion": MaskedLoss,

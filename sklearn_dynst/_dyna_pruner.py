@@ -199,6 +199,10 @@ sample_pruning, weight_sparsity, device, random_state, verbose
         return super()._training_callbacks(*args, **kwargs) + [
             ("kept_share", KeptShareLogger())]
 
+    def _expected_n_kept(self):
+        """The regions a sample computes on, on average: ``budget``."""
+        return max(1, round(self.budget * self.n_features_in_))
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Train the forecaster and its mask generator.

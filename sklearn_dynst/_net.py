@@ -10,6 +10,8 @@
   (sample pruning uses this).
 * :class:`ChronologicalSplit`: internal validation on the *last* rows.
 * :func:`resolve_device`: ``"auto"`` -> CUDA when available, else CPU.
+* :func:`lr_scale_groups`: optimizer groups for the parameters a module
+  asks to train at a scaled learning rate (``lr_scales(n_kept)``).
 """
 
 from collections.abc import Mapping
@@ -27,7 +29,7 @@ from .metrics._torch import LOSSES, masked_error, pointwise_error, \
     reduce_sample_losses, sum_sample_losses
 
 __all__ = ["ForecastNet", "BatchWeightMixin", "ChronologicalSplit",
-           "MaskedLoss", "resolve_device"]
+           "MaskedLoss", "lr_scale_groups", "resolve_device"]
 
 SAMPLE_INDEX = "sample_index"
 
@@ -44,6 +46,51 @@ def resolve_device(device):
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return device
+
+
+def lr_scale_groups(module, lr, n_kept):
+    """skorch ``optimizer__param_groups`` for the scaled parameters of ``module``.
+
+    Every submodule with an ``lr_scales(n_kept)`` method names some of its
+    own parameters and a factor for each; each parameter whose factor is
+    not 1 gets its own group at ``lr * factor`` (learning-rate schedulers
+    then scale it along with the others).
+
+    Parameters
+    ----------
+    module : nn.Module
+    lr : float
+        The optimizer's learning rate.
+    n_kept : int
+        Number of sensors the trained network is expected to read.
+
+    Returns
+    -------
+    groups : list of (str, dict)
+        ``(parameter name, {"lr": ...})`` pairs, names as in
+        ``module.named_parameters()``.
+
+    Examples
+    --------
+    >>> from sklearn_dynst._net import lr_scale_groups
+    >>> from sklearn_dynst.backbones import MLPBackbone
+    >>> net = MLPBackbone(n_sensors=512, in_features=4, n_outputs=512,
+    ...                   out_features=2)
+    >>> lr_scale_groups(net, 1e-3, n_kept=512)
+    [('decoder.mixing', {'lr': 0.000125})]
+    >>> lr_scale_groups(net, 1e-3, n_kept=32)  # few sensors read: lr as is
+    []
+    """
+    groups = []
+    for prefix, submodule in module.named_modules():
+        scales = getattr(submodule, "lr_scales", None)
+        if not callable(scales):
+            continue
+        for name, factor in scales(n_kept).items():
+            if factor != 1:
+                full = f"{prefix}.{name}" if prefix else name
+                groups.append((full, {"lr": lr * factor}))
+    return groups
 
 
 class MaskedLoss(nn.Module):

@@ -268,3 +268,59 @@ def test_all_sensor_decoder_projecting_first_gives_the_same_forecast(
         with torch.no_grad(), FlopCounterMode(display=False) as counter:
             decoder(torch.randn(1, n_kept, 16), torch.arange(n_kept))
         assert counter.get_total_flops() == decoder.flops(n_kept)
+
+
+# ---------------------------------------------------------------- mixing LR
+def _one_adam_step(n_sensors, hidden_size, lr=1e-2, **params):
+    """The dense regressor after exactly one AdamW step (one batch, no
+    weight decay, no validation): its mixing and encoder weights before
+    (known: the identity, no adjacency) and after."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(16, 3, n_sensors)).cumsum(1)
+    model = DynSTRegressor(
+        max_epochs=1, batch_size=16, lr=lr, weight_decay=0.0,
+        validation_fraction=None, patience=None,
+        backbone_params={"hidden_size": hidden_size}, random_state=0,
+        **params).fit(X, X[:, -2:])
+    return model, model.net_.module_.backbone.decoder.mixing.detach()
+
+
+@pytest.mark.parametrize("sparsity", [0.0, 0.5])
+def test_mixing_over_many_sensors_trains_at_fan_in_scaled_lr(sparsity):
+    # Adam's first step moves each weight with a gradient by lr exactly:
+    # the mixing's largest move is lr * hidden_size / n_kept
+    n_sensors, hidden_size, lr = 40, 8, 1e-2
+    model, mixing = _one_adam_step(n_sensors, hidden_size, lr,
+                                   sparsity=sparsity, n_rounds=1,
+                                   epochs_per_round=1) if sparsity else \
+        _one_adam_step(n_sensors, hidden_size, lr)
+    n_kept = round(n_sensors * (1 - sparsity))
+    groups = dict(model.net_.get_params()["optimizer__param_groups"])
+    assert groups["backbone.decoder.mixing"]["lr"] == pytest.approx(
+        lr * hidden_size / n_kept)
+    if sparsity == 0:
+        moved = (mixing - torch.eye(n_sensors)).abs().max().item()
+        assert moved == pytest.approx(lr * hidden_size / n_sensors, rel=1e-3)
+
+
+def test_mixing_over_few_sensors_keeps_the_lr():
+    model, mixing = _one_adam_step(n_sensors=6, hidden_size=8, lr=1e-2)
+    groups = model.net_.get_params().get("optimizer__param_groups") or []
+    assert "backbone.decoder.mixing" not in dict(groups)
+    moved = (mixing - torch.eye(6)).abs().max().item()
+    assert moved == pytest.approx(1e-2, rel=1e-3)
+
+
+def test_custom_backbone_lr_scales_are_honoured():
+    class Scaled(MLPBackbone):
+        def lr_scales(self, n_kept):
+            return {"encoder.linear.weight": 0.5}
+
+    n_sensors = 5
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(16, 3, n_sensors)).cumsum(1)
+    model = DynSTRegressor(backbone=Scaled, max_epochs=1, batch_size=16,
+                           lr=1e-2, validation_fraction=None,
+                           patience=None).fit(X, X[:, -2:])
+    assert dict(model.net_.get_params()["optimizer__param_groups"])[
+        "backbone.encoder.linear.weight"] == {"lr": 5e-3}

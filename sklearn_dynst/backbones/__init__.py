@@ -13,6 +13,13 @@ of these keyword arguments their ``__init__`` accepts: ``n_sensors``,
 ``in_features``, ``n_outputs``, ``out_features``, ``n_steps``,
 ``in_channels``, ``horizon``, ``out_channels``, ``adjacency`` (float tensor or
 None), ``patch_size``, plus the estimator's ``backbone_params``.
+
+A backbone, or any of its submodules, may define ``lr_scales(n_kept)``,
+returning ``{parameter name: factor}`` for its own parameters given the
+number of sensors the trained network is expected to read: the estimators
+train each such parameter in its own optimizer group at ``lr * factor``
+(the all-sensor decoder uses it to slow its mixing over many sensors, see
+:meth:`AllSensorDecoder.lr_scales <sklearn_dynst.backbones._blocks.AllSensorDecoder.lr_scales>`).
 """
 
 from ._base import BACKBONES, make_backbone

@@ -207,6 +207,37 @@ class AllSensorDecoder(nn.Module):
             + linear_flops(self.mlp[0], n_outputs))
         return mix_first, project_first
 
+    def lr_scales(self, n_kept):
+        """Learning-rate factors of this block's parameters, by name.
+
+        Adam moves every weight by about the learning rate per step,
+        whatever its fan-in, so a layer summing ``n`` inputs changes its
+        outputs more per step the larger ``n`` is. The mixing sums the
+        tokens of the ``n_kept`` sensors the network reads where every
+        other layer sums ``d_model`` features: it trains at ``min(1,
+        d_model / n_kept)`` times the learning rate (the fan-in rule of
+        maximal-update parametrisation for Adam), so that a network that
+        reads 1617 sensors does not re-mix every forecast from every
+        sensor's noise within a few steps. Networks that read at most
+        ``d_model`` sensors are unchanged. Measured in
+        ``benchmarks/results/mixing_lr.md``.
+
+        Parameters
+        ----------
+        n_kept : int
+            Number of sensors the trained network is expected to read (all
+            of them for a dense model; the kept ones after sensor pruning).
+
+        Returns
+        -------
+        scales : dict of str to float
+            ``{"mixing": factor}``; the estimators give the parameter its
+            own optimizer group at ``lr * factor`` (see
+            :mod:`sklearn_dynst.backbones`).
+        """
+        d_model = self.output_embedding.shape[1]
+        return {"mixing": min(1.0, d_model / max(int(n_kept), 1))}
+
     def projects_first(self, n_kept, batch_size=1):
         """Whether a batch of ``batch_size`` samples with ``n_kept`` tokens
         projects before mixing (fewer FLOPs that way)."""
