@@ -219,8 +219,11 @@ class AllSensorDecoder(nn.Module):
         maximal-update parametrisation for Adam), so that a network that
         reads 1617 sensors does not re-mix every forecast from every
         sensor's noise within a few steps. Networks that read at most
-        ``d_model`` sensors are unchanged. Measured in
-        ``benchmarks/results/mixing_lr.md``.
+        ``d_model`` sensors are unchanged. Dense test MAE without / with
+        the factor (``benchmarks/bench_mixing_lr.py``): ERA5's 1617 cells
+        0.948 / 0.867 K (seeds 0 and 1), METR-LA's 207 sensors 3.910 /
+        3.872 mph (3 seeds); see the user guide, *Forecasting every
+        sensor*.
 
         Parameters
         ----------
