@@ -188,8 +188,12 @@ def summarise(raw):
         wide["dynst vs dense %"] = 100 * (wide["dynst"] / wide["dense"] - 1)
         others = [m for m in ("random", "variance", "qr") if m in wide]
         if others:
-            wide["dynst best"] = wide[others].gt(wide["dynst"], axis=0).all(
-                axis=1)
+            # against the baselines that were run at that level; a level
+            # with none has no verdict (NaN), not a loss
+            measured = wide[others].notna()
+            beaten = wide[others].gt(wide["dynst"], axis=0) | ~measured
+            wide["dynst best"] = beaten.all(axis=1).where(
+                measured.any(axis=1))
     return mean, wide
 
 

@@ -85,7 +85,9 @@ def test_bench_dynst_tabulates_several_runs_from_raw(monkeypatch, tmp_path):
     old = tmp_path / "old.csv"
     new = tmp_path / "new.csv"
     rows([("dense", 0.0, 0, 4.0), ("qr", 0.5, 0, 4.2),
-          ("dynst", 0.5, 0, 4.4)]).to_csv(old, index=False)
+          ("dynst", 0.5, 0, 4.4), ("random", 0.3, 0, 4.05),
+          ("qr", 0.3, 0, 4.3), ("dynst", 0.3, 0, 4.1),
+          ("dynst", 0.7, 0, 4.6)]).to_csv(old, index=False)
     rows([("dynst", 0.5, 0, 4.1)]).to_csv(new, index=False)
     out = tmp_path / "tables"
     monkeypatch.setattr(sys, "argv", ["bench_dynst.py", "--from-raw",
@@ -94,11 +96,15 @@ def test_bench_dynst_tabulates_several_runs_from_raw(monkeypatch, tmp_path):
     sys.modules.pop("bench_dynst", None)
     summary = pd.read_csv(out / "dynst_summary.csv")
     # the later file's DynST row replaces the earlier one
-    assert summary.loc[0, "dynst"] == pytest.approx(4.1)
-    assert summary.loc[0, "qr"] == pytest.approx(4.2)
-    assert summary.loc[0, "dynst vs dense %"] == pytest.approx(2.5)
-    assert bool(summary.loc[0, "dynst best"])
-    assert len(pd.read_csv(out / "dynst_raw.csv")) == 3
+    summary = summary.set_index("sparsity")
+    assert summary.loc[0.5, "dynst"] == pytest.approx(4.1)
+    assert summary.loc[0.5, "qr"] == pytest.approx(4.2)
+    assert summary.loc[0.5, "dynst vs dense %"] == pytest.approx(2.5)
+    # a baseline not run at a level (random at 0.5) does not count as won
+    assert summary.loc[0.5, "dynst best"] == True  # noqa: E712
+    assert summary.loc[0.3, "dynst best"] == False  # noqa: E712
+    assert pd.isna(summary.loc[0.7, "dynst best"])  # no baseline at 0.7
+    assert len(pd.read_csv(out / "dynst_raw.csv")) == 7
     assert "Rows from" in (out / "dynst.md").read_text()
 
 
