@@ -119,3 +119,30 @@ def test_bench_memory_reports_the_fits_peak(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "windows X and y of shape (177, 12, 4)" in out
     assert "x one window array" in out
+
+
+def test_bench_cover_weights_scales_the_covering_weights(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import numpy as np
+
+    import bench_cover_weights
+    from sklearn_dynst.callbacks import _sensor_pruning
+
+    sys.modules.pop("bench_cover_weights", None)
+    # four independent sensors of equal weight; their standard deviations
+    # in original units are 3, 1, 2 and 4
+    y_train = np.random.default_rng(0).normal(size=(4000, 1, 4)) \
+        * np.array([3.0, 1.0, 2.0, 4.0])
+    args = (np.ones(4), np.ones(4, bool), 0.25, np.eye(4))
+    as_is = _sensor_pruning.prune_covering(*args)
+    with bench_cover_weights.covering_weights("z", y_train):
+        np.testing.assert_array_equal(
+            _sensor_pruning.prune_covering(*args), as_is)
+    with bench_cover_weights.covering_weights("std", y_train):
+        # the sensor of least spread goes first
+        assert _sensor_pruning.prune_covering(*args).tolist() == \
+            [True, False, True, True]
+    assert as_is.tolist() != [True, False, True, True]
+    # the patch ends with the context
+    np.testing.assert_array_equal(_sensor_pruning.prune_covering(*args),
+                                  as_is)
