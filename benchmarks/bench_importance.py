@@ -1,7 +1,7 @@
 """DynST with a chosen ``importance`` and ``coverage``, under the protocol.
 
 Compares what a round ranks by (e.g. the absence cost against the Fisher
-estimate that ``importance="auto"`` uses above sparsity 0.8), or how PALS
+estimate that ``importance="auto"`` used above sparsity 0.8), or how PALS
 shrinks (``--sparsity auto`` with and without ``--no-coverage``), without
 the baselines: ``bench_dynst.py`` and ``bench_pals.py`` give those. One
 line per fit, with the sparsity reached.

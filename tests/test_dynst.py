@@ -835,11 +835,17 @@ def test_absence_importance_needs_dropout_and_the_sensors_as_targets():
     assert np.isfinite(model.sensor_scores_[model.support_]).all()
 
 
-@pytest.mark.parametrize("sparsity, expected", [(0.5, "absence"),
-                                                (0.8, "absence"),
-                                                (0.9, "removal")])
-def test_auto_importance_by_sparsity(sparsity, expected):
-    model = DynSTRegressor(sparsity)
+@pytest.mark.parametrize("sparsity, params, expected", [
+    (0.5, {}, "absence"),
+    (0.9, {}, "absence"),  # the covering removal adds what others lose
+    (0.8, {"coverage": False}, "absence"),
+    (0.9, {"coverage": False}, "removal"),
+    (0.9, {"residual": "last"}, "removal"),  # no bases: no covering
+])
+def test_auto_importance_by_sparsity_and_covering(sparsity, params,
+                                                  expected):
+    model = DynSTRegressor(sparsity, **params)
+    model.input_layout_ = infer_layout(np.zeros((2, 3, 20)))
     model.target_layout_ = infer_layout(np.zeros((2, 3, 20)))
     model.n_features_in_ = 20
     assert model._importance() == expected
