@@ -10,6 +10,7 @@ from ._base import BaseSensorForecaster
 from ._pruning import check_pruning_budget, switched_off_share
 from .callbacks import (AdaptiveSensorPruning, AlternatingMaskTraining,
                         IterativeSensorPruning)
+from .callbacks._sensor_pruning import auto_importance
 
 __all__ = ["DynSTRegressor"]
 
@@ -483,14 +484,13 @@ class DynSTRegressor(BaseSensorForecaster):
             return self.importance
         itself = self.target_layout_.n_sensors == self.n_features_in_
         applies = itself and self.sensor_dropout > 0
+        if not applies:
+            return "removal"
         if self.sparsity == "auto":  # the callback decides per update
-            return "auto" if applies else "removal"
-        # the covering removal adds what the sensors already off lose, which
-        # the absence cost alone leaves out at high sparsity
+            return "auto"
         covering = self.coverage and self._residual(self.input_layout_,
                                                     self.target_layout_)[1]
-        return "absence" if applies and (covering or self.sparsity <= 0.8) \
-            else "removal"
+        return auto_importance(self.sparsity, covering)
 
     def _fit_pruned(self, X_tokens, y_tokens):
         """DynST: learn sensor scores, prune in rounds, fine-tune the rest."""

@@ -37,6 +37,14 @@ __all__ = ["AlternatingMaskTraining", "IterativeSensorPruning",
 _IMPORTANCES = ("magnitude", "removal", "absence")
 
 
+def auto_importance(sparsity, covering=False):
+    """What ``importance="auto"`` ranks by at ``sparsity``, where the
+    absence cost applies: the absence cost with the covering removal (which
+    adds what the sensors already off lose) or up to sparsity 0.8, the
+    Fisher estimate ("removal") beyond it without the covering removal."""
+    return "absence" if covering or sparsity <= 0.8 else "removal"
+
+
 class AlternatingMaskTraining(Callback):
     """Alternate optimiser steps between the network and the sensor scores.
 
@@ -209,7 +217,7 @@ class _SensorPruningBase(Callback):
         absence cost up to 0.8, the Fisher estimate beyond (as measured for
         DynST's rounds)."""
         if self.importance == "auto":
-            return "absence" if self._sparsity() <= 0.8 else "removal"
+            return auto_importance(self._sparsity())
         return self.importance
 
     def _importance(self, net, dataset, presence_gradients=None):
